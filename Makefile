@@ -1,0 +1,68 @@
+# The two commands: `make run` and `make test`. Both install what they need first.
+PYTHON ?= python3.11
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+CONTRACT ?= ../shared/contract
+CONTRACT_STEPS ?= 1 2
+PORT ?= 3000
+LAMBDA_PORT ?= 3001
+TEST_PORT ?= 3100
+TEST_LAMBDA_PORT ?= 3101
+TEST_MOTO_PORT ?= 3102
+STAGE ?= dev
+
+.PHONY: run test lint typecheck validate openapi openapi-check unit integration e2e contract bench audit deploy clean
+
+$(VENV)/.installed: requirements-dev.txt layers/loyalty/requirements.txt
+	$(shell command -v $(PYTHON) >/dev/null 2>&1 && echo $(PYTHON) || echo python3) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(SAM_VENV)/.installed: requirements-sam.txt
+	$(shell command -v $(PYTHON) >/dev/null 2>&1 && echo $(PYTHON) || echo python3) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	touch $@
+
+run: $(VENV)/.installed
+	PORT=$(PORT) LAMBDA_PORT=$(LAMBDA_PORT) $(PY) -m local
+
+test: lint validate openapi-check unit e2e
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check layers functions local scripts tests
+	$(VENV)/bin/mypy
+
+validate: $(VENV)/.installed $(SAM_VENV)/.installed
+	bash scripts/validate_template.sh
+
+openapi: $(VENV)/.installed
+	$(PY) scripts/build_openapi.py --write
+
+openapi-check: $(VENV)/.installed
+	$(PY) scripts/build_openapi.py --check
+
+unit: $(VENV)/.installed
+	$(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e -n 2
+
+e2e: $(VENV)/.installed
+	$(PY) scripts/with_local_run.py --api-port $(TEST_PORT) --lambda-port $(TEST_LAMBDA_PORT) --moto-port $(TEST_MOTO_PORT) -- \
+	  sh -c '$(PY) -m pytest -q -p no:cacheprovider tests/e2e && $(MAKE) --no-print-directory contract-only'
+
+contract-only:
+	@if [ -d "$(CONTRACT)" ]; then \
+	  LOYALTY_API=http://127.0.0.1:$(TEST_PORT) LOYALTY_LAMBDA=http://127.0.0.1:$(TEST_LAMBDA_PORT) \
+	  $(PY) -m pytest -q -p no:cacheprovider --rootdir $(CONTRACT) $(foreach s,$(CONTRACT_STEPS),$(CONTRACT)/test_step$(s)_*.py); \
+	else echo "contract suite not found at $(CONTRACT); skipped"; fi
+
+bench: $(VENV)/.installed
+	$(PY) scripts/bench.py
+
+audit: $(VENV)/.installed
+	$(PY) -m loyalty_audit $(if $(ENDPOINT),--endpoint $(ENDPOINT),)
+
+deploy: $(SAM_VENV)/.installed
+	bash scripts/deploy.sh $(STAGE)
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

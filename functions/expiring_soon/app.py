@@ -1,0 +1,19 @@
+"""ExpiringSoonFunction: the weekly PointsExpiringSoon notice for points expiring within the program's window."""
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty.platform.observability import logger, metrics, tracer
+from loyalty.service import clock
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    run = parse(event=event, model=EventBridgeModel)
+    return {"members_notified": clock.announce_expiring(run.time)}

@@ -1,0 +1,1 @@
+"""Loyalty platform shared layer: domain rules, storage models and the Powertools setup."""

@@ -1,0 +1,48 @@
+"""Who may do what. Claims come from the API Gateway JWT authorizer (`sub`, space-separated `scope`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+from ..domain.errors import Forbidden, LoyaltyError
+
+SERVICE_SCOPE = "loyalty/service"
+ADMIN_SCOPE = "loyalty/admin"
+
+Action = Literal["enroll", "read", "accrue", "reverse", "redeem", "cancel", "transfer", "adjust", "stats"]
+
+# what each kind of caller may do; a member may only act on itself
+MEMBER_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "redeem", "cancel", "transfer"})
+SERVICE_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "accrue", "reverse", "redeem", "cancel"})
+
+
+class Unauthorized(LoyaltyError):
+    code = "UNAUTHORIZED"
+
+
+@dataclass(frozen=True)
+class Caller:
+    sub: str
+    scopes: frozenset[str]
+
+    @classmethod
+    def from_event(cls, event: APIGatewayProxyEventV2) -> Caller:
+        claims = event.request_context.authorizer.jwt_claim if event.request_context.authorizer else {}
+        sub = claims.get("sub")
+        if not sub:
+            raise Unauthorized("a bearer token is required")
+        scope = claims.get("scope") or ""
+        scopes = scope.strip("[]").replace(",", " ").split() if isinstance(scope, str) else list(scope)
+        return cls(str(sub), frozenset(scopes))
+
+    def allow(self, action: Action, member_id: str | None = None) -> None:
+        """Raise 403 unless this caller may do `action` for `member_id` (never 404: no existence leak)."""
+        if ADMIN_SCOPE in self.scopes:
+            return
+        if SERVICE_SCOPE in self.scopes and action in SERVICE_ACTIONS:
+            return
+        if action in MEMBER_ACTIONS and member_id is not None and member_id == self.sub:
+            return
+        raise Forbidden(f"this token may not {action} for {member_id or 'the program'}")

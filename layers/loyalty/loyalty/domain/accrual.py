@@ -1,0 +1,170 @@
+"""Earning: purchases, activities, their reversal, and the welcome and referral bonuses."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from . import earning
+from .errors import BusinessRuleRefused, InvalidRequest
+from .ledger import LedgerEntry, Lot, Posting, entry_key
+from .member import ChallengeProgress, MemberState
+from .program import Program
+from .timeutil import day_start, expiry_date, iso
+
+
+@dataclass(frozen=True)
+class AccrualCommand:
+    transaction_id: str
+    kind: Literal["purchase", "activity"]
+    occurred_at: datetime
+    purchase: earning.Purchase | None = None
+    activity: str | None = None
+
+
+@dataclass(frozen=True)
+class ReversalCommand:
+    reversal_id: str
+    transaction_id: str
+    amount_minor: int | None  # None: everything not yet refunded
+
+
+def credit_lot(member: MemberState, lot: Lot) -> None:
+    """Put what is left of a lot into its expiry-date bucket and remember where it starts there."""
+    points = lot.points - lot.reversed_points
+    start = member.wallet.credit(lot.expires_on, points)
+    lot.segments = {lot.expires_on: [points, start]} if points else {}
+
+
+def bonus_lot(program: Program, member: MemberState, lot_id: str, source: str, points: int, now: datetime,
+              qualifying: bool) -> Lot:
+    lot = Lot(member.member_id, lot_id, source, points, now, expiry_date(now, program.expiry_days), "available",
+              qualifying=qualifying)
+    credit_lot(member, lot)
+    member.lifetime += points
+    if qualifying:
+        member.add_qualifying(program, now.date(), points, now.date())
+    return lot
+
+
+def _challenge_bonus(program: Program, member: MemberState, at: datetime) -> int:
+    bonus = 0
+    live = {c.challenge_id for c in program.challenges}
+    member.challenges = {k: v for k, v in member.challenges.items() if k in live}
+    for challenge in program.challenges:
+        progress = member.challenges.setdefault(challenge.challenge_id, ChallengeProgress())
+        if progress.completed or not challenge.starts_at <= at < challenge.ends_at:
+            continue
+        progress.purchases += 1
+        if progress.purchases >= challenge.purchases:
+            progress.completed = True
+            bonus += challenge.bonus_points
+    return bonus
+
+
+def _earn(program: Program, member: MemberState, cmd: AccrualCommand) -> int:
+    day = cmd.occurred_at.date()
+    if cmd.kind == "activity":
+        assert cmd.activity is not None
+        history = member.activity_dates.get(cmd.activity, [])
+        points = earning.activity_points(program, cmd.activity, history, day)
+        kept = earning.prune_activity_history(program, cmd.activity, [*history, day.isoformat()], day)
+        member.activity_dates[cmd.activity] = kept
+        return points
+    assert cmd.purchase is not None
+    return earning.purchase_points(program, cmd.purchase, member.tier).points + _challenge_bonus(
+        program, member, cmd.occurred_at)
+
+
+def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: datetime,
+           referrer: MemberState | None) -> Posting:
+    """Credit what a purchase or an activity earns: purchases wait `pending_days`, activities are available."""
+    points = _earn(program, member, cmd)
+    key = entry_key("accrual", cmd.transaction_id)
+    pending_until = cmd.occurred_at + timedelta(days=program.pending_days) if cmd.kind == "purchase" else None
+    status: Literal["pending", "available"] = "pending" if pending_until and pending_until > now else "available"
+    lot = Lot(member.member_id, key, cmd.kind, points, cmd.occurred_at,
+              expiry_date(cmd.occurred_at, program.expiry_days), status, available_at=pending_until,
+              qualifying=True, amount_minor=cmd.purchase.amount_minor if cmd.purchase else None,
+              currency=cmd.purchase.currency if cmd.purchase else None)
+    if status == "pending":
+        member.wallet.pending += points
+    else:
+        credit_lot(member, lot)
+    member.lifetime += points
+    member.add_qualifying(program, cmd.occurred_at.date(), points, now.date())
+    posting = Posting(members=[member], new_lots=[lot])
+    posting.entries.append(LedgerEntry(member.member_id, key, "accrual", points, now, cmd.transaction_id,
+                                       detail={"kind": cmd.kind, "activity": cmd.activity}))
+    posting.count("issued", points)
+    accrual = {
+        "transaction_id": cmd.transaction_id, "points": points, "status": status,
+        "available_at": iso(pending_until) if pending_until else iso(now),
+        "expires_at": day_start(lot.expires_on),
+    }
+    posting.events.append(("PointsAccrued", {"member_id": member.member_id, **accrual, "kind": cmd.kind}))
+    if cmd.kind == "purchase" and referrer is not None and not member.referral_paid:
+        _pay_referral(program, member, referrer, posting, now)
+    posting.response = {"accrual": accrual, "member": member.view(program, now.date())}
+    return posting
+
+
+def _pay_referral(program: Program, referee: MemberState, referrer: MemberState, posting: Posting,
+                  now: datetime) -> None:
+    referee.referral_paid = True
+    points = program.referral_points
+    key = entry_key("referral", referee.member_id)
+    lot = bonus_lot(program, referrer, key, "referral", points, now, qualifying=True)
+    posting.members.append(referrer)
+    posting.new_lots.append(lot)
+    posting.entries.append(LedgerEntry(referrer.member_id, key, "accrual", points, now, referee.member_id,
+                                       detail={"kind": "referral"}))
+    posting.count("issued", points)
+    posting.events.append(("PointsAccrued", {"member_id": referrer.member_id, "transaction_id": key,
+                                             "points": points, "status": "available", "kind": "referral"}))
+
+
+def reverse(program: Program, member: MemberState, lot: Lot, cmd: ReversalCommand, now: datetime) -> Posting:
+    """Claw back a refund's share of an accrual: from its pending points first, then available, then as debt."""
+    if lot.amount_minor is None:
+        if cmd.amount_minor is not None:
+            raise BusinessRuleRefused("REFUND_EXCEEDS_AMOUNT", "an activity has no amount to refund")
+        refund, amount = 1, 1
+    else:
+        amount = lot.amount_minor
+        refund = amount - lot.refunded_minor if cmd.amount_minor is None else cmd.amount_minor
+    if refund <= 0 or lot.refunded_minor + refund > amount:
+        raise BusinessRuleRefused(
+            "REFUND_EXCEEDS_AMOUNT", f"{lot.refunded_minor} of {amount} already refunded; {refund} more is too much")
+    take = earning.reversal_points(lot.points, amount, lot.refunded_minor, refund, lot.reversed_points)
+    from_pending = min(take, lot.pending_points)
+    member.wallet.pending -= from_pending
+    draws = member.wallet.consume(take - from_pending, now.date(), allow_debt=True) if take > from_pending else {}
+    lot.refunded_minor += refund
+    lot.reversed_points += take
+    member.lifetime -= take
+    earned_day = lot.earned_at.date().isoformat()
+    if lot.qualifying and earned_day in member.qualifying_by_day:
+        member.qualifying_by_day[earned_day] = max(0, member.qualifying_by_day[earned_day] - take)
+    key = entry_key("reversal", cmd.reversal_id)
+    posting = Posting(members=[member], updated_lots=[lot])
+    posting.entries.append(LedgerEntry(member.member_id, key, "reversal", -take, now, cmd.transaction_id,
+                                       detail={"draws": draws, "from_pending": from_pending, "refund_minor": refund}))
+    posting.count("reversed", take)
+    reversal = {"reversal_id": cmd.reversal_id, "transaction_id": cmd.transaction_id, "points": take,
+                "refunded_minor": lot.refunded_minor}
+    posting.events.append(("PointsReversed", {"member_id": member.member_id, **reversal}))
+    posting.response = {"reversal": reversal, "member": member.view(program, now.date())}
+    return posting
+
+
+MAX_CLOCK_SKEW = timedelta(minutes=1)
+MAX_AGE = timedelta(days=30)
+
+
+def check_occurred_at(occurred_at: datetime, now: datetime) -> None:
+    """An accrual may not be in the future (beyond a minute of clock skew) nor more than 30 days old."""
+    if occurred_at > now + MAX_CLOCK_SKEW:
+        raise InvalidRequest("OCCURRED_AT_IN_FUTURE", "occurred_at may not be in the future")
+    if occurred_at < now - MAX_AGE:
+        raise InvalidRequest("OCCURRED_AT_TOO_OLD", "occurred_at may not be more than 30 days in the past")

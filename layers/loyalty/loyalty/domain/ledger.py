@@ -1,0 +1,93 @@
+"""What an operation writes, as domain records: ledger entries, lots, stock and program counters.
+
+An operation returns one Posting; storage writes it as one conditional transaction. Every ledger entry is
+keyed by its idempotency key, so a replay or a race can never apply twice."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from .member import MemberState
+
+EntryType = Literal[
+    "accrual", "reversal", "redemption", "cancellation", "transfer_out", "transfer_in", "expiry", "adjustment"
+]
+
+
+def entry_key(kind: str, key: str) -> str:
+    return f"{kind}#{key}"
+
+
+def fingerprint(payload: dict[str, Any]) -> str:
+    """A stable digest of a request as sent, to tell a replay from a changed request."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class LedgerEntry:
+    member_id: str
+    key: str  # "<kind>#<idempotency key>"
+    type: EntryType
+    points: int  # signed change of available + pending
+    created_at: datetime
+    reference: str
+    fingerprint: str | None = None
+    response: dict[str, Any] | None = None  # the original answer, replayed as is
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Lot:
+    """Points credited together. Pending lots wait for the points clock; available lots are located in their
+    expiry-date buckets by `segments` {expiry date: [points, start]} and never rewritten by spending."""
+
+    member_id: str
+    lot_id: str
+    source: str
+    points: int
+    earned_at: datetime
+    expires_on: str
+    status: Literal["pending", "available"]
+    available_at: datetime | None = None
+    segments: dict[str, list[int]] = field(default_factory=dict)
+    qualifying: bool = False
+    amount_minor: int | None = None
+    currency: str | None = None
+    refunded_minor: int = 0
+    reversed_points: int = 0
+    version: int | None = None
+
+    @property
+    def pending_points(self) -> int:
+        return self.points - self.reversed_points if self.status == "pending" else 0
+
+
+@dataclass
+class StockChange:
+    reward_id: str
+    quantity: int  # units handed out (negative when a cancellation returns them)
+    limit: int
+
+
+@dataclass
+class Posting:
+    members: list[MemberState] = field(default_factory=list)
+    entries: list[LedgerEntry] = field(default_factory=list)
+    new_lots: list[Lot] = field(default_factory=list)
+    updated_lots: list[Lot] = field(default_factory=list)
+    stock: list[StockChange] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)  # program counters: issued, redeemed, expired...
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    response: dict[str, Any] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.members or self.entries or self.new_lots or self.updated_lots)
+
+    def count(self, name: str, delta: int) -> None:
+        if delta:
+            self.stats[name] = self.stats.get(name, 0) + delta

@@ -1,0 +1,57 @@
+"""A member's state as the domain sees it, and the member view the API answers with."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel
+
+from . import tiers
+from .program import Program
+from .wallet import Wallet
+
+
+class ChallengeProgress(BaseModel):
+    purchases: int = 0
+    completed: bool = False
+
+
+class MemberState(BaseModel):
+    member_id: str
+    tier: str
+    referral_code: str
+    enrolled_at: datetime
+    referred_by: str | None = None
+    referral_paid: bool = False  # the referrer's bonus, paid at this member's first purchase
+    wallet: Wallet = Wallet()
+    lifetime: int = 0
+    qualifying_by_day: dict[str, int] = {}
+    activity_dates: dict[str, list[str]] = {}
+    challenges: dict[str, ChallengeProgress] = {}
+    review_on: str | None = None  # next tier review date (ISO)
+    version: int | None = None  # optimistic lock, owned by storage
+
+    def qualifying(self, program: Program, today: date) -> int:
+        return tiers.qualifying_total(self.qualifying_by_day, today, program.qualifying_window_days)
+
+    def add_qualifying(self, program: Program, day: date, points: int, today: date) -> None:
+        key = day.isoformat()
+        self.qualifying_by_day[key] = self.qualifying_by_day.get(key, 0) + points
+        self.qualifying_by_day = tiers.prune_qualifying(self.qualifying_by_day, today, program.qualifying_window_days)
+
+    def view(self, program: Program, today: date) -> dict[str, object]:
+        qualifying = self.qualifying(program, today)
+        nxt = tiers.next_tier(program, self.tier, qualifying)
+        until = today + timedelta(days=program.expiring_soon_days)
+        return {
+            "member_id": self.member_id,
+            "tier": self.tier,
+            "referral_code": self.referral_code,
+            "balance": {
+                "available": self.wallet.available,
+                "pending": self.wallet.pending,
+                "lifetime": self.lifetime,
+                "qualifying": qualifying,
+            },
+            "next_tier": None if nxt is None else {"name": nxt[0], "qualifying_needed": nxt[1]},
+            "expiring": [{"date": d, "points": p} for d, p in self.wallet.expiring(today, until)],
+        }

@@ -1,0 +1,118 @@
+"""Everything that takes points away or moves them: redemption and its cancellation, transfers, adjustments."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from .accrual import bonus_lot
+from .errors import BusinessRuleRefused, NotFound
+from .ledger import LedgerEntry, Lot, Posting, StockChange, entry_key
+from .member import MemberState
+from .program import Program, Reward
+
+
+@dataclass(frozen=True)
+class RedemptionCommand:
+    redemption_id: str
+    reward_id: str
+    quantity: int
+
+
+def voucher_code() -> str:
+    """A unique code a checkout or a partner honours: 16 characters of an unambiguous alphabet (80 bits)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+
+
+def _eligible(program: Program, member: MemberState, reward: Reward) -> None:
+    if reward.min_tier and program.tier_index(member.tier) < program.tier_index(reward.min_tier):
+        raise BusinessRuleRefused("TIER_REQUIRED", f"{reward.reward_id} needs tier {reward.min_tier} or above")
+
+
+def redeem(program: Program, member: MemberState, cmd: RedemptionCommand, now: datetime) -> Posting:
+    reward = program.reward(cmd.reward_id)
+    if reward is None:
+        raise NotFound("REWARD_NOT_FOUND", f"no reward {cmd.reward_id}")
+    _eligible(program, member, reward)
+    points = reward.points * cmd.quantity
+    draws = member.wallet.consume(points, now.date())
+    key = entry_key("redemption", cmd.redemption_id)
+    code = voucher_code() if reward.needs_code else None
+    posting = Posting(members=[member])
+    if reward.stock is not None:
+        posting.stock.append(StockChange(reward.reward_id, cmd.quantity, reward.stock))
+    redemption = {"redemption_id": cmd.redemption_id, "reward_id": reward.reward_id, "quantity": cmd.quantity,
+                  "points": points, "code": code}
+    posting.entries.append(LedgerEntry(member.member_id, key, "redemption", -points, now, cmd.redemption_id,
+                                       detail={"draws": draws, **redemption}))
+    posting.count("redeemed", points)
+    posting.events.append(("PointsRedeemed", {"member_id": member.member_id, **redemption}))
+    posting.response = {"redemption": redemption, "member": member.view(program, now.date())}
+    return posting
+
+
+def cancel_redemption(program: Program, member: MemberState, redemption: LedgerEntry, now: datetime) -> Posting:
+    """Give the points back to their original expiry dates and the stock back. Points whose date passed
+    meanwhile stay expired."""
+    detail: dict[str, Any] = redemption.detail
+    returned, forfeited = member.wallet.give_back(detail["draws"], now.date())
+    key = entry_key("cancellation", str(detail["redemption_id"]))
+    reward = program.reward(str(detail["reward_id"]))
+    posting = Posting(members=[member])
+    if reward is not None and reward.stock is not None:
+        posting.stock.append(StockChange(reward.reward_id, -int(detail["quantity"]), reward.stock))
+    cancellation = {"redemption_id": detail["redemption_id"], "reward_id": detail["reward_id"],
+                    "points": returned, "expired_points": forfeited}
+    posting.entries.append(LedgerEntry(member.member_id, key, "cancellation", returned, now,
+                                       str(detail["redemption_id"]), detail=cancellation))
+    posting.count("redeemed", -(returned + forfeited))
+    posting.count("expired", forfeited)
+    posting.events.append(("RedemptionCancelled", {"member_id": member.member_id, **cancellation}))
+    posting.response = {"cancellation": cancellation, "member": member.view(program, now.date())}
+    return posting
+
+
+def transfer(program: Program, sender: MemberState, recipient: MemberState, transfer_id: str, points: int,
+             now: datetime) -> Posting:
+    """Move available points; they keep their expiry dates, so a transfer never refreshes them."""
+    if sender.member_id == recipient.member_id:
+        raise BusinessRuleRefused("SAME_MEMBER", "a member cannot transfer to itself")
+    draws = sender.wallet.consume(points, now.date())
+    key = entry_key("transfer", transfer_id)
+    lot = Lot(recipient.member_id, f"{key}@{sender.member_id}", "transfer", points, now, min(draws), "available")
+    for day, drawn in sorted(draws.items()):
+        lot.segments[day] = [drawn, recipient.wallet.credit(day, drawn)]
+    posting = Posting(members=[sender, recipient], new_lots=[lot])
+    out_detail = {"transfer_id": transfer_id, "to": recipient.member_id, "points": points, "draws": draws}
+    posting.entries.append(LedgerEntry(sender.member_id, entry_key("transfer_out", transfer_id), "transfer_out",
+                                       -points, now, transfer_id, detail=out_detail))
+    posting.entries.append(LedgerEntry(recipient.member_id, entry_key("transfer_in", f"{transfer_id}@{sender.member_id}"),
+                                       "transfer_in", points, now, transfer_id,
+                                       detail={"transfer_id": transfer_id, "from": sender.member_id, "draws": draws}))
+    transfer_view = {"transfer_id": transfer_id, "to_member_id": recipient.member_id, "points": points}
+    posting.events.append(("PointsTransferred", {"member_id": sender.member_id, **transfer_view}))
+    posting.response = {"transfer": transfer_view, "member": sender.view(program, now.date())}
+    return posting
+
+
+def adjust(program: Program, member: MemberState, adjustment_id: str, direction: Literal["credit", "debit"],
+           points: int, reason: str, now: datetime) -> Posting:
+    """A manual credit (a new lot, standard expiry, not qualifying) or debit (spent like a redemption)."""
+    key = entry_key("adjustment", adjustment_id)
+    posting = Posting(members=[member])
+    detail: dict[str, Any] = {"adjustment_id": adjustment_id, "direction": direction, "points": points, "reason": reason}
+    if direction == "credit":
+        posting.new_lots.append(bonus_lot(program, member, key, "adjustment", points, now, qualifying=False))
+        posting.count("issued", points)
+        signed = points
+    else:
+        detail["draws"] = member.wallet.consume(points, now.date())
+        posting.count("debited", points)
+        signed = -points
+    posting.entries.append(LedgerEntry(member.member_id, key, "adjustment", signed, now, reason, detail=detail))
+    adjustment = {k: v for k, v in detail.items() if k != "draws"}
+    posting.events.append(("PointsAdjusted", {"member_id": member.member_id, **adjustment}))
+    posting.response = {"adjustment": adjustment, "member": member.view(program, now.date())}
+    return posting

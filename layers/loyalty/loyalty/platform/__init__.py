@@ -1,0 +1,1 @@
+"""Runtime plumbing shared by every function: settings, Powertools, program source, event publishing."""

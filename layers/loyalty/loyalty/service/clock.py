@@ -1,0 +1,115 @@
+"""The points clock and tier jobs. They read only what is due (sparse indexes), stop before the time limit,
+and a re-run for the same time changes nothing, so an interrupted run is simply run again."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..domain import clock
+from ..domain.ledger import Lot, Posting
+from ..domain.member import MemberState
+from ..platform import bus
+from ..platform.program_source import current_program
+from ..storage import repository
+from .common import member_or_404
+from .execution import write_unkeyed
+
+CONTINUE_EVENT = "PointsClockContinued"
+LOTS_PER_WRITE = 90  # a DynamoDB transaction holds at most 100 items
+TimeLeft = Callable[[], int]  # milliseconds
+
+
+@dataclass
+class RunReport:
+    released_points: int = 0
+    expired_points: int = 0
+    members: int = 0
+    complete: bool = True
+    events: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"released_points": self.released_points, "expired_points": self.expired_points,
+                "members": self.members, "complete": self.complete}
+
+
+def _fresh(member: MemberState, attempt: int) -> MemberState:
+    """The indexed copy first; after a version conflict, a consistent read."""
+    return member if attempt == 0 else member_or_404(member.member_id)
+
+
+def _release_member(member_id: str, lots: list[Lot], now: datetime) -> int:
+    def build(attempt: int) -> Posting:
+        current = lots if attempt == 0 else [lot for lot in (repository.get_lot(member_id, x.lot_id) for x in lots)
+                                             if lot is not None]
+        return clock.release(current_program(), member_or_404(member_id), current, now)
+
+    posting = write_unkeyed(build)
+    return sum(lot.points - lot.reversed_points for lot in posting.updated_lots)
+
+
+def release_due(now: datetime, time_left: TimeLeft, report: RunReport, margin_ms: int) -> None:
+    by_member: dict[str, list[Lot]] = defaultdict(list)
+    for lot in repository.due_lots(now.date()):
+        if lot.available_at is not None and lot.available_at <= now:
+            by_member[lot.member_id].append(lot)
+    for member_id, lots in by_member.items():
+        for i in range(0, len(lots), LOTS_PER_WRITE):
+            if time_left() < margin_ms:
+                report.complete = False
+                return
+            report.released_points += _release_member(member_id, lots[i:i + LOTS_PER_WRITE], now)
+
+
+def expire_due(now: datetime, time_left: TimeLeft, report: RunReport, margin_ms: int) -> None:
+    program = current_program()
+    for member in repository.due_members("expiry", now.date()):
+        if time_left() < margin_ms:
+            report.complete = False
+            return
+        posting = write_unkeyed(lambda attempt, m=member: clock.expire(program, _fresh(m, attempt), now))
+        report.expired_points += -sum(e.points for e in posting.entries)
+        report.members += 1
+
+
+def run_points_clock(now: datetime, time_left: TimeLeft, margin_ms: int = 20_000) -> RunReport:
+    """Release pending lots whose hold has ended, then expire every lot whose date has come, as of `now`."""
+    report = RunReport()
+    release_due(now, time_left, report, margin_ms)
+    if report.complete:
+        expire_due(now, time_left, report, margin_ms)
+    return report
+
+
+def announce_expiring(now: datetime) -> int:
+    """Publish PointsExpiringSoon for members with points expiring within the program's window."""
+    program = current_program()
+    until = now.date() + timedelta(days=program.expiring_soon_days)
+    events = [e for e in (clock.expiring_soon(program, m, now) for m in repository.due_members("expiry", until)) if e]
+    bus.publish(events)
+    return len(events)
+
+
+def continued_time(detail: dict[str, object]) -> datetime:
+    return datetime.fromisoformat(str(detail["time"]).replace("Z", "+00:00"))
+
+
+def evaluate_tier(member_id: str, now: datetime) -> bool:
+    """Upgrade at once if the member's qualifying points reach a higher tier; True if the tier changed."""
+    def build(attempt: int) -> Posting:
+        return clock.evaluate_upgrade(current_program(), member_or_404(member_id), now)
+
+    return not write_unkeyed(build).empty
+
+
+def review_tiers(now: datetime, time_left: TimeLeft, margin_ms: int = 20_000) -> RunReport:
+    report = RunReport()
+    program = current_program()
+    for member in repository.due_members("review", now.date()):
+        if time_left() < margin_ms:
+            report.complete = False
+            break
+        write_unkeyed(lambda attempt, m=member: clock.review(program, _fresh(m, attempt), now))
+        report.members += 1
+    return report

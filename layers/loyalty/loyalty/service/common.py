@@ -1,0 +1,19 @@
+"""Reads every operation starts with."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from ..domain.errors import NotFound
+from ..domain.member import MemberState
+from ..storage import repository
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def member_or_404(member_id: str) -> MemberState:
+    member = repository.get_member(member_id)
+    if member is None:
+        raise NotFound("MEMBER_NOT_FOUND", f"no member {member_id}")
+    return member

@@ -1,0 +1,132 @@
+"""PynamoDB models of the four tables. Key shapes and indexes match template.yaml (tests build tables from it)."""
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
+from pynamodb.models import Model
+
+from ..platform.settings import settings
+
+SHARDS = 8  # due-date indexes are spread over this many partitions
+
+
+def _meta(table: str) -> type:
+    s = settings()
+    return type("Meta", (), {"table_name": table, "region": s.region, "host": s.dynamodb_endpoint,
+                             "max_retry_attempts": 8})
+
+
+class ByReferralCode(GlobalSecondaryIndex["MemberItem"]):
+    class Meta:
+        index_name = "by_referral_code"
+        projection = KeysOnlyProjection()
+
+    referral_code = UnicodeAttribute(hash_key=True)
+
+
+class ByExpiryDue(GlobalSecondaryIndex["MemberItem"]):
+    class Meta:
+        index_name = "by_expiry_due"
+        projection = AllProjection()
+
+    expiry_shard = UnicodeAttribute(hash_key=True)
+    expiry_due = UnicodeAttribute(range_key=True)
+
+
+class ByReviewDue(GlobalSecondaryIndex["MemberItem"]):
+    class Meta:
+        index_name = "by_review_due"
+        projection = AllProjection()
+
+    review_shard = UnicodeAttribute(hash_key=True)
+    review_due = UnicodeAttribute(range_key=True)
+
+
+class MemberItem(Model):
+    """One item per member: its wallet (buckets by expiry date), tier and counters; bounded in size."""
+
+    Meta = _meta(settings().members_table)
+    member_id = UnicodeAttribute(hash_key=True)
+    state: Any = JSONAttribute()
+    referral_code = UnicodeAttribute()
+    expiry_shard = UnicodeAttribute(null=True)
+    expiry_due = UnicodeAttribute(null=True)  # soonest expiry date holding points: found by the points clock
+    review_shard = UnicodeAttribute(null=True)
+    review_due = UnicodeAttribute(null=True)  # next tier review date
+    version = VersionAttribute()
+    by_referral_code = ByReferralCode()
+    by_expiry_due = ByExpiryDue()
+    by_review_due = ByReviewDue()
+
+
+class ByTime(LocalSecondaryIndex["LedgerItem"]):
+    class Meta:
+        index_name = "by_time"
+        projection = AllProjection()
+
+    member_id = UnicodeAttribute(hash_key=True)
+    posted_at = UnicodeAttribute(range_key=True)
+
+
+class LedgerItem(Model):
+    """An immutable ledger entry, keyed by its idempotency key: a second write of the same key cannot succeed."""
+
+    Meta = _meta(settings().ledger_table)
+    member_id = UnicodeAttribute(hash_key=True)
+    entry_key = UnicodeAttribute(range_key=True)
+    type = UnicodeAttribute()
+    points = NumberAttribute()
+    posted_at = UnicodeAttribute()  # ISO time + key: unique and sortable for history
+    reference = UnicodeAttribute()
+    fingerprint = UnicodeAttribute(null=True)
+    response: Any = JSONAttribute(null=True)
+    detail: Any = JSONAttribute(null=True)
+    by_time = ByTime()
+
+
+class ByReleaseDue(GlobalSecondaryIndex["LotItem"]):
+    class Meta:
+        index_name = "by_release_due"
+        projection = AllProjection()
+
+    release_shard = UnicodeAttribute(hash_key=True)
+    release_due = UnicodeAttribute(range_key=True)
+
+
+class LotItem(Model):
+    Meta = _meta(settings().lots_table)
+    member_id = UnicodeAttribute(hash_key=True)
+    lot_id = UnicodeAttribute(range_key=True)
+    source = UnicodeAttribute()
+    points = NumberAttribute()
+    earned_at = UTCDateTimeAttribute()
+    expires_on = UnicodeAttribute()
+    status = UnicodeAttribute()
+    available_at = UTCDateTimeAttribute(null=True)
+    segments: Any = JSONAttribute(null=True)
+    qualifying = BooleanAttribute(default=False)
+    amount_minor = NumberAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+    refunded_minor = NumberAttribute(default=0)
+    reversed_points = NumberAttribute(default=0)
+    release_shard = UnicodeAttribute(null=True)
+    release_due = UnicodeAttribute(null=True)  # set while pending: found by the points clock
+    version = VersionAttribute()
+    by_release_due = ByReleaseDue()
+
+
+class CounterItem(Model):
+    """Reward stock (`stock#<reward>`: units handed out) and sharded program counters (`stats#<name>#<n>`)."""
+
+    Meta = _meta(settings().program_table)
+    pk = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(default=0)

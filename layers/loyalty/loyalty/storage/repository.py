@@ -1,0 +1,188 @@
+"""Reads, and the single conditional transaction that writes a posting.
+
+Every operation's write goes through `commit`: member items guarded by their version, ledger entries and new
+lots by "must not exist yet", stock by its limit. A replay, a race or a crash-and-retry cannot apply twice."""
+from __future__ import annotations
+
+import base64
+import json
+import random
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.errors import BusinessRuleRefused
+from ..domain.ledger import LedgerEntry, Lot, Posting
+from ..domain.member import MemberState
+from ..platform.settings import settings
+from .mapping import entry_from_item, entry_to_item, lot_from_item, lot_to_item, member_from_item, member_to_item
+from .models import SHARDS, CounterItem, LedgerItem, LotItem, MemberItem
+
+STATS_SHARDS = 16
+
+
+class KeyAlreadyUsed(Exception):
+    """The idempotency key of a ledger entry was already written: the operation is a replay."""
+
+    def __init__(self, member_id: str, key: str) -> None:
+        super().__init__(f"{member_id}/{key}")
+        self.member_id = member_id
+        self.key = key
+
+
+class ConcurrentChange(Exception):
+    """Another writer changed the member (or the transaction collided): re-read and try again."""
+
+
+_connection: Connection | None = None
+
+
+def _conn() -> Connection:
+    global _connection
+    if _connection is None:  # created once per container, like the models' own connections
+        s = settings()
+        _connection = Connection(region=s.region, host=s.dynamodb_endpoint, max_retry_attempts=8)
+    return _connection
+
+
+def get_member(member_id: str) -> MemberState | None:
+    try:
+        return member_from_item(MemberItem.get(member_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def member_id_by_referral_code(code: str) -> str | None:
+    for item in MemberItem.by_referral_code.query(code, limit=1):
+        return str(item.member_id)
+    return None
+
+
+def get_entry(member_id: str, key: str) -> LedgerEntry | None:
+    try:
+        return entry_from_item(LedgerItem.get(member_id, key, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def get_lot(member_id: str, lot_id: str) -> Lot | None:
+    try:
+        return lot_from_item(LotItem.get(member_id, lot_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def lots_of(member_id: str) -> Iterator[Lot]:
+    for item in LotItem.query(member_id, consistent_read=True):
+        yield lot_from_item(item)
+
+
+def entries_of(member_id: str) -> Iterator[LedgerEntry]:
+    for item in LedgerItem.query(member_id, consistent_read=True):
+        yield entry_from_item(item)
+
+
+def all_member_ids() -> Iterator[str]:
+    """Every member: for the audit only, never on a request path."""
+    for item in MemberItem.scan(attributes_to_get=["member_id"]):
+        yield str(item.member_id)
+
+
+def history(member_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]:
+    start = json.loads(base64.urlsafe_b64decode(cursor.encode())) if cursor else None
+    result = LedgerItem.by_time.query(member_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
+    items = [entry_from_item(i) for i in result]
+    last = result.last_evaluated_key
+    token = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
+    return items, token
+
+
+def due_members(index: str, up_to: date) -> Iterator[MemberState]:
+    """Members whose expiry (or review) date has come, read from the sparse due-date index (which projects the
+    whole item, so each due member costs one item read): never a scan. The index is eventually consistent;
+    the version condition of the write catches a stale copy."""
+    idx = MemberItem.by_expiry_due if index == "expiry" else MemberItem.by_review_due
+    cond_attr = MemberItem.expiry_due if index == "expiry" else MemberItem.review_due
+    for n in range(SHARDS):
+        for item in idx.query(str(n), cond_attr <= up_to.isoformat()):
+            yield member_from_item(item)
+
+
+def due_lots(up_to: date) -> Iterator[Lot]:
+    """Pending lots whose hold ends by `up_to`, from the sparse release index."""
+    for n in range(SHARDS):
+        for item in LotItem.by_release_due.query(str(n), LotItem.release_due <= up_to.isoformat()):
+            yield lot_from_item(item)
+
+
+def read_counters(names: list[str]) -> dict[str, int]:
+    keys = [f"stats#{name}#{n}" for name in names for n in range(STATS_SHARDS)]
+    totals = dict.fromkeys(names, 0)
+    for item in CounterItem.batch_get(keys):
+        name = item.pk.split("#")[1]
+        totals[name] += int(item.value or 0)
+    return totals
+
+
+def stock_used(reward_id: str) -> int:
+    try:
+        return int(CounterItem.get(f"stock#{reward_id}", consistent_read=True).value or 0)
+    except DoesNotExist:
+        return 0
+
+
+def commit(posting: Posting) -> None:
+    """Write a posting as one DynamoDB transaction (at most 100 items) or not at all."""
+    puts: list[tuple[str, Any]] = []
+    with_version = []
+    try:
+        with TransactWrite(connection=_conn()) as tx:
+            for member in posting.members:
+                item = member_to_item(member)
+                tx.save(item)
+                puts.append(("member", member))
+                with_version.append((member, item))
+            for entry in posting.entries:
+                tx.save(entry_to_item(entry), condition=LedgerItem.entry_key.does_not_exist())
+                puts.append(("entry", entry))
+            for lot in posting.new_lots:
+                tx.save(lot_to_item(lot), condition=LotItem.lot_id.does_not_exist())
+                puts.append(("lot", lot))
+            for lot in posting.updated_lots:
+                tx.save(lot_to_item(lot))
+                puts.append(("lot", lot))
+            for change in posting.stock:
+                counter = CounterItem(f"stock#{change.reward_id}")
+                cond = None
+                if change.quantity > 0:
+                    cond = CounterItem.value.does_not_exist() | (CounterItem.value <= change.limit - change.quantity)
+                tx.update(counter, [CounterItem.value.add(change.quantity)], condition=cond)
+                puts.append(("stock", change))
+            for name, delta in posting.stats.items():
+                counter = CounterItem(f"stats#{name}#{random.randrange(STATS_SHARDS)}")
+                tx.update(counter, [CounterItem.value.add(delta)])
+    except TransactWriteError as err:
+        _raise_for(err, puts)
+        raise
+    for member, item in with_version:
+        member.version = item.version
+
+
+def _raise_for(err: TransactWriteError, puts: list[tuple[str, Any]]) -> None:
+    reasons = err.cancellation_reasons or []
+    for (kind, record), reason in zip(puts, reasons):
+        if reason is None or reason.code != "ConditionalCheckFailed":
+            continue
+        if kind == "entry":
+            raise KeyAlreadyUsed(record.member_id, record.key) from err
+        if kind == "stock":
+            raise BusinessRuleRefused("OUT_OF_STOCK", f"{record.reward_id} is out of stock") from err
+    if any(r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons):
+        raise ConcurrentChange() from err
+    if err.cause_response_code in ("TransactionConflictException", "ThrottlingException",
+                                   "ProvisionedThroughputExceededException", "TransactionInProgressException"):
+        raise ConcurrentChange() from err

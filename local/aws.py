@@ -1,0 +1,148 @@
+"""The embedded AWS: moto's server, the template's tables, queues and SSM parameters, and the handlers' environment."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from .template import REGION, Template
+
+log = logging.getLogger("local.aws")
+
+LOCAL_PARAMETERS = {"ProgramParameter": ("/loyalty/local/program", "program/default.json")}
+_TABLE_KEYS = ("KeySchema", "AttributeDefinitions", "BillingMode", "ProvisionedThroughput")
+_INDEX_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
+
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def start_moto(port: int, host: str = "127.0.0.1") -> tuple[ThreadedMotoServer, str]:
+    # ThreadedMotoServer.start() would wait forever if its port were taken, so check first.
+    if port and not port_is_free(port, host):
+        raise OSError(f"moto port {port} is in use (set LOYALTY_MOTO_PORT)")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per DynamoDB call
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    bound_host, bound_port = server.get_host_and_port()
+    return server, f"http://{bound_host}:{bound_port}"
+
+
+def handler_environment(template: Template, moto_url: str, lambda_url: str) -> dict[str, str]:
+    """What every handler sees in os.environ (they all run in this process)."""
+    env = dict(DUMMY_CREDENTIALS)
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": moto_url,  # anything not named below goes to moto too, never to AWS
+            "AWS_ENDPOINT_URL_DYNAMODB": moto_url,
+            "AWS_ENDPOINT_URL_SSM": moto_url,
+            "AWS_ENDPOINT_URL_SQS": moto_url,
+            "AWS_ENDPOINT_URL_EVENTS": lambda_url,
+            "AWS_ENDPOINT_URL_EVENTBRIDGE": lambda_url,
+            "AWS_ENDPOINT_URL_LAMBDA": lambda_url,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+    )
+    for spec in template.functions().values():
+        for key, value in spec.environment.items():
+            if env.get(key, value) != value:
+                log.warning("%s sets %s=%s, but another function sets %s", spec.logical_id, key, value, env[key])
+            env[key] = value
+    return env
+
+
+def name_resources(template: Template) -> None:
+    """Local physical names: logical ids, except SSM parameters (a path)."""
+    for lid in template.of_type("AWS::SSM::Parameter"):
+        template.local_names[lid] = LOCAL_PARAMETERS.get(lid, (f"/loyalty/local/{lid}", ""))[0]
+
+
+def provision(template: Template, root: Path, moto_url: str) -> None:
+    """Create the template's tables, queues and SSM parameters in moto."""
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    dynamodb = session.client("dynamodb", endpoint_url=moto_url)
+    for lid in template.of_type("AWS::DynamoDB::Table"):
+        props = template.resolve(template.properties(lid))
+        request: dict[str, Any] = {k: props[k] for k in _TABLE_KEYS if k in props}
+        if "ProvisionedThroughput" not in request:
+            request["BillingMode"] = "PAY_PER_REQUEST"
+        for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            if props.get(kind):
+                request[kind] = [{k: ix[k] for k in _INDEX_KEYS if k in ix} for ix in props[kind]]
+        if "StreamSpecification" in props:
+            request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+        dynamodb.create_table(TableName=template.name_of(lid), **request)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            dynamodb.update_time_to_live(TableName=template.name_of(lid), TimeToLiveSpecification=ttl)
+
+    sqs = session.client("sqs", endpoint_url=moto_url)
+    for lid in template.of_type("AWS::SQS::Queue"):
+        props = template.resolve(template.properties(lid))
+        fifo = bool(props.get("FifoQueue"))
+        attributes = {"FifoQueue": "true"} if fifo else {}
+        url = sqs.create_queue(QueueName=lid + (".fifo" if fifo else ""), Attributes=attributes)["QueueUrl"]
+        template.ref_values[lid] = url  # !Ref of a queue is its URL
+
+    ssm = session.client("ssm", endpoint_url=moto_url)
+    for lid in template.of_type("AWS::SSM::Parameter"):
+        props = template.resolve(template.properties(lid))
+        value = str(props.get("Value", ""))
+        value_file = root / LOCAL_PARAMETERS.get(lid, ("", ""))[1]
+        if value_file.is_file():
+            value = json.dumps(json.loads(value_file.read_text(encoding="utf-8")), separators=(",", ":"))
+        tier = "Advanced" if len(value) > 4096 else "Standard"
+        ssm.put_parameter(Name=template.name_of(lid), Value=value, Type="String", Tier=tier, Overwrite=True)
+
+
+def run_seed_hook() -> bool:
+    """Call `loyalty.local_seed.seed()` when the layer has it (the layer must be on sys.path)."""
+    try:
+        module = importlib.import_module("loyalty.local_seed")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("loyalty", "loyalty.local_seed"):
+            return False
+        raise
+    module.seed()
+    return True
+
+
+def set_environ(values: dict[str, str]) -> dict[str, str | None]:
+    """Set os.environ; return the previous values so they can be restored."""
+    previous = {key: os.environ.get(key) for key in [*values, "AWS_PROFILE", "AWS_DEFAULT_PROFILE"]}
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_DEFAULT_PROFILE", None)
+    os.environ.update(values)
+    return previous
+
+
+def restore_environ(previous: dict[str, str | None]) -> None:
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -1,0 +1,162 @@
+"""EventBridge emulation: PutEvents entries become events, delivered synchronously to the matching rules' targets.
+
+A target that fails is retried twice, then the event goes to the rule's dead-letter queue (SQS in moto).
+Events published by a target are delivered too, up to MAX_DEPTH levels: the depth travels with the handler's
+PutEvents call in a header added by a botocore hook (handlers run in this process, on the delivering thread).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import botocore.handlers
+
+from .pattern import matches
+from .runtime import Functions
+from .template import ACCOUNT, REGION, Rule
+
+log = logging.getLogger("local.bus")
+
+MAX_DEPTH = 5
+RETRIES = 2
+DEPTH_HEADER = "X-Loyalty-Event-Depth"
+_local = threading.local()
+
+
+def current_depth() -> int:
+    return getattr(_local, "depth", 0)
+
+
+def _add_depth_header(request: Any, **_: Any) -> None:
+    depth = current_depth()
+    if depth:
+        request.headers[DEPTH_HEADER] = str(depth)
+
+
+_HOOK = ("before-sign.eventbridge.PutEvents", _add_depth_header)
+
+
+def install_depth_hook() -> None:
+    """Every botocore session created from now on tags PutEvents calls with the delivering thread's depth."""
+    if _HOOK not in botocore.handlers.BUILTIN_HANDLERS:
+        botocore.handlers.BUILTIN_HANDLERS.append(_HOOK)
+    if boto3.DEFAULT_SESSION is not None:
+        boto3.DEFAULT_SESSION.events.register(*_HOOK)
+
+
+def uninstall_depth_hook() -> None:
+    if _HOOK in botocore.handlers.BUILTIN_HANDLERS:
+        botocore.handlers.BUILTIN_HANDLERS.remove(_HOOK)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class EventBus:
+    def __init__(self, functions: Functions, rules: list[Rule], queue_urls: dict[str, str], moto_url: str) -> None:
+        self.functions = functions
+        self.rules = [r for r in rules if r.pattern is not None]
+        self.queue_urls = queue_urls
+        self._sqs = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        ).client("sqs", endpoint_url=moto_url)
+
+    def put_events(self, entries: list[dict[str, Any]], depth: int = 0) -> dict[str, Any]:
+        results: list[dict[str, Any]] = []
+        for entry in entries:
+            try:
+                event = self._event(entry)
+            except ValueError as exc:
+                results.append({"ErrorCode": "InvalidArgument", "ErrorMessage": str(exc)})
+                continue
+            bus = str(entry.get("EventBusName") or "default").rsplit("/", 1)[-1]
+            for rule in self.rules:
+                if rule.bus == bus and rule.pattern is not None and matches(rule.pattern, event):
+                    self.deliver(rule, event, depth)
+            results.append({"EventId": event["id"]})
+        failed = sum(1 for r in results if "ErrorCode" in r)
+        return {"FailedEntryCount": failed, "Entries": results}
+
+    @staticmethod
+    def _event(entry: dict[str, Any]) -> dict[str, Any]:
+        for key in ("Source", "DetailType", "Detail"):
+            if not entry.get(key):
+                raise ValueError(f"Parameter {key} is not valid.")
+        try:
+            detail = json.loads(entry["Detail"])
+        except (TypeError, json.JSONDecodeError):
+            raise ValueError("Detail is malformed.") from None
+        if not isinstance(detail, dict):
+            raise ValueError("Detail is malformed.")
+        time = entry.get("Time")
+        if isinstance(time, int | float):  # boto3 serialises datetimes as epoch seconds
+            time = datetime.fromtimestamp(time, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": entry["DetailType"],
+            "source": entry["Source"],
+            "account": ACCOUNT,
+            "time": time or now_iso(),
+            "region": REGION,
+            "resources": list(entry.get("Resources") or []),
+            "detail": detail,
+        }
+
+    def deliver(self, rule: Rule, event: dict[str, Any], depth: int = 0) -> bool:
+        """Run the rule's target with the event (or the rule's Input); retry, then dead-letter. True if delivered."""
+        payload = _target_input(rule, event)
+        if depth >= MAX_DEPTH:
+            self._dead_letter(rule, event, "MaxDepthExceeded", f"event chain deeper than {MAX_DEPTH}")
+            return False
+        error: BaseException | None = None
+        previous = current_depth()
+        _local.depth = depth + 1
+        try:
+            for attempt in range(1 + RETRIES):
+                try:
+                    self.functions.invoke(rule.function, payload)
+                    return True
+                except Exception as exc:  # noqa: BLE001 - any failure of the target is a failed delivery
+                    error = exc
+                    log.warning("%s: attempt %d of %d failed: %r", rule.name, attempt + 1, 1 + RETRIES, exc)
+        finally:
+            _local.depth = previous
+        self._dead_letter(rule, event, type(error).__name__, str(error))
+        return False
+
+    def _dead_letter(self, rule: Rule, event: dict[str, Any], code: str, message: str) -> None:
+        url = self.queue_urls.get(rule.dlq or "")
+        log.error("%s: event %s (%s) not delivered: %s: %s; dead-lettered to %s",
+                  rule.name, event.get("id"), event.get("detail-type"), code, message, url or "nowhere (no DLQ)")
+        if not url:
+            return
+        attributes = {
+            "ERROR_CODE": code,
+            "ERROR_MESSAGE": message[:256] or code,
+            "RULE_ARN": rule.arn,
+            "TARGET_ARN": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{rule.function}",
+        }
+        self._sqs.send_message(
+            QueueUrl=url,
+            MessageBody=json.dumps(event),
+            MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+        )
+
+
+def _target_input(rule: Rule, event: dict[str, Any]) -> Any:
+    if rule.input is not None:
+        return rule.input
+    if rule.input_path:  # "$.detail" or "$.detail.member_id"
+        value: Any = event
+        for key in rule.input_path.removeprefix("$").strip(".").split("."):
+            value = value.get(key) if key and isinstance(value, dict) else value
+        return value
+    return event

@@ -1,0 +1,106 @@
+"""Wire everything together: `start(...) -> Runner`, `Runner.stop()`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import urllib.request
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import aws, bus
+from .bus import EventBus
+from .http_api import ApiApp, ApiHandler, Router
+from .httpd import Server
+from .lambda_api import LambdaApp, LambdaHandler
+from .runtime import Functions
+from .scheduler import Scheduler
+from .template import Template
+
+log = logging.getLogger("local")
+
+
+@dataclass
+class Runner:
+    api_url: str
+    lambda_url: str
+    moto_url: str
+    template: Template
+    functions: Functions
+    bus: EventBus
+    _cleanup: ExitStack
+
+    def stop(self) -> None:
+        """Stop the servers and the schedules, wipe moto's state, restore os.environ and sys.path."""
+        self._cleanup.close()
+
+
+def layer_paths(template: Template, root: Path) -> list[Path]:
+    """Where Lambda would find the layers (/opt/python): each LayerVersion's ContentUri, and layers/loyalty."""
+    paths = [
+        (template.path.parent / str(template.resolve(template.properties(lid).get("ContentUri", ".")))).resolve()
+        for lid in template.of_type("AWS::Serverless::LayerVersion")
+    ]
+    paths.append((root / "layers" / "loyalty").resolve())
+    return [p for i, p in enumerate(paths) if p.is_dir() and p not in paths[:i]]
+
+
+def _reset_moto(moto_url: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=10).close()
+
+
+def start(
+    template_path: Path | str,
+    root: Path | str,
+    api_port: int = 3000,
+    lambda_port: int = 3001,
+    moto_port: int = 5055,
+    *,
+    host: str = "127.0.0.1",
+    preload: bool = False,
+    schedules: bool | None = None,
+) -> Runner:
+    """Start moto, provision the template, serve the HTTP API and the Lambda/EventBridge endpoint. Port 0 = any."""
+    root = Path(root).resolve()
+    template = Template(Path(template_path).resolve())
+    aws.name_resources(template)
+    if schedules is None:
+        schedules = os.environ.get("LOYALTY_SCHEDULES", "on").lower() not in ("off", "0", "false", "no")
+
+    with ExitStack() as stack:  # unwinds everything if start-up fails half-way
+        api_server = stack.enter_context(Server(host, api_port, ApiHandler, app=None))
+        lambda_server = stack.enter_context(Server(host, lambda_port, LambdaHandler, app=None))
+        moto, moto_url = aws.start_moto(moto_port, host)
+        stack.callback(moto.stop)
+        stack.callback(_reset_moto, moto_url)
+        aws.provision(template, root, moto_url)
+
+        previous_env = aws.set_environ(aws.handler_environment(template, moto_url, lambda_server.url))
+        stack.callback(aws.restore_environ, previous_env)
+        added = [str(p) for p in layer_paths(template, root) if str(p) not in sys.path]
+        sys.path[:0] = added
+        stack.callback(lambda: [sys.path.remove(p) for p in added if p in sys.path])
+        bus.install_depth_hook()
+        stack.callback(bus.uninstall_depth_hook)
+        if aws.run_seed_hook():
+            log.info("seeded by loyalty.local_seed.seed()")
+
+        functions = Functions(template.functions())
+        stack.callback(functions.unload)
+        if preload:
+            functions.preload()
+        event_bus = EventBus(functions, template.rules(), template.ref_values, moto_url)
+        api_server.app = ApiApp(Router(template.routes()), functions)
+        lambda_server.app = LambdaApp(functions, event_bus)
+        api_server.start()
+        stack.callback(api_server.stop)
+        lambda_server.start()
+        stack.callback(lambda_server.stop)
+        if schedules:
+            scheduler = Scheduler(template.rules(), event_bus)
+            scheduler.start()
+            stack.callback(scheduler.stop)
+        runner = Runner(api_server.url, lambda_server.url, moto_url, template, functions, event_bus, stack.pop_all())
+    return runner
