@@ -39,10 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("local").addHandler(handler)
     logging.getLogger("local").setLevel(os.environ.get("LOYALTY_LOCAL_LOG_LEVEL", "INFO").upper())
 
-    runner = start(
-        args.template, args.root, args.port, args.lambda_port, args.moto_port,
-        preload=args.preload, schedules=False if args.no_schedules else None,
-    )
+    try:
+        runner = start(
+            args.template, args.root, args.port, args.lambda_port, args.moto_port,
+            preload=args.preload, schedules=False if args.no_schedules else None,
+        )
+    except OSError as exc:  # a port in use, a missing template
+        print(f"python -m local: {exc}", file=sys.stderr)
+        return 1
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())

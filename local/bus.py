@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -121,8 +122,11 @@ class EventBus:
         _local.depth = depth + 1
         try:
             for attempt in range(1 + RETRIES):
+                started = time.perf_counter()
                 try:
                     self.functions.invoke(rule.function, payload)
+                    log.info("%s %s -> %s (%.0f ms)", event.get("source"), event.get("detail-type"), rule.function,
+                             (time.perf_counter() - started) * 1e3)
                     return True
                 except Exception as exc:  # noqa: BLE001 - any failure of the target is a failed delivery
                     error = exc

@@ -112,7 +112,13 @@ class LambdaHandler(Handler):
             self.send_json(400, {"__type": "ValidationException", "message": str(exc)}, AMZ_JSON)
             return
         depth = int(self.headers.get(DEPTH_HEADER) or 0)
-        self.send_json(200, app.bus.put_events(entries, depth), AMZ_JSON)
+        try:
+            answer = app.bus.put_events(entries, depth)
+        except Exception:
+            log.exception("PutEvents failed")
+            self.send_json(500, {"__type": "InternalException"}, AMZ_JSON)
+            return
+        self.send_json(200, answer, AMZ_JSON)
 
 
 @dataclass

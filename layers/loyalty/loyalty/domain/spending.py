@@ -64,7 +64,7 @@ def cancel_redemption(program: Program, member: MemberState, redemption: LedgerE
     if reward is not None and reward.stock is not None:
         posting.stock.append(StockChange(reward.reward_id, -int(detail["quantity"]), reward.stock))
     cancellation = {"redemption_id": detail["redemption_id"], "reward_id": detail["reward_id"],
-                    "points": returned, "expired_points": forfeited}
+                    "quantity": detail["quantity"], "points": returned, "expired_points": forfeited}
     posting.entries.append(LedgerEntry(member.member_id, key, "cancellation", returned, now,
                                        str(detail["redemption_id"]), detail=cancellation))
     posting.count("redeemed", -(returned + forfeited))

@@ -1,0 +1,105 @@
+"""The ledger invariants as executable checks. Tests, property tests and operators run the same code."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from .ledger import LedgerEntry, Lot
+from .member import MemberState
+from .program import Program
+from .wallet import lot_remaining
+
+SPENDS = ("redemption", "transfer_out", "adjustment", "reversal")
+
+
+def _lots_remaining(member: MemberState, lots: list[Lot]) -> int:
+    total = 0
+    for lot in lots:
+        if lot.status == "pending":
+            total += lot.pending_points
+            continue
+        for day, (points, start) in lot.segments.items():
+            total += lot_remaining(points, start, member.wallet.buckets.get(day))
+    return total
+
+
+def _tiling(member: MemberState, lots: list[Lot]) -> list[str]:
+    """Each bucket's lots must cover [0, credited) exactly: that is what makes remaining derivable."""
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for lot in lots:
+        for day, (points, start) in lot.segments.items():
+            spans[day].append((start, points))
+    problems = []
+    for day, bucket in member.wallet.buckets.items():
+        position = 0
+        for start, points in sorted(spans.get(day, [])):
+            if start != position:
+                problems.append(f"bucket {day}: lots leave a gap or overlap at {position}")
+                break
+            position += points
+        else:
+            if position != bucket.credited:
+                problems.append(f"bucket {day}: lots cover {position} of {bucket.credited} credited")
+        if not 0 <= bucket.consumed <= bucket.credited:
+            problems.append(f"bucket {day}: consumed {bucket.consumed} outside 0..{bucket.credited}")
+    return problems
+
+
+def check_member(member: MemberState, entries: list[LedgerEntry], lots: list[Lot]) -> list[str]:
+    """Invariants 1, 2, 3 and 5 for one member; an empty list means the member is sound."""
+    wallet = member.wallet
+    problems: list[str] = []
+    ledger_sum = sum(e.points for e in entries)
+    balance = wallet.available + wallet.pending
+    if ledger_sum != balance:
+        problems.append(f"ledger sums to {ledger_sum}, balance is {balance}")
+    if _lots_remaining(member, lots) != balance + wallet.debt:
+        problems.append(f"lots hold {_lots_remaining(member, lots)}, balance + debt is {balance + wallet.debt}")
+    problems += _tiling(member, lots)
+    if wallet.pending != sum(lot.pending_points for lot in lots):
+        problems.append(f"pending {wallet.pending} differs from pending lots")
+    if wallet.debt < 0 or (wallet.debt > 0 and any(b.remaining for b in wallet.buckets.values())):
+        problems.append(f"debt {wallet.debt} while points remain: later credits must repay it first")
+    if wallet.available < 0 and not any(e.type == "reversal" for e in entries):
+        problems.append(f"available {wallet.available} below zero without a reversal")
+    for entry in entries:
+        for day in (entry.detail or {}).get("draws", {}):
+            if entry.type in SPENDS and day <= entry.created_at.date().isoformat():
+                problems.append(f"{entry.key} spent points that expired on {day}")
+    reversed_by_tx: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        if entry.type == "reversal":
+            reversed_by_tx[entry.reference] -= entry.points
+    for lot in lots:
+        if lot.lot_id.startswith("accrual#"):
+            tx = lot.lot_id.split("#", 1)[1]
+            if reversed_by_tx.get(tx, 0) != lot.reversed_points:
+                problems.append(f"{lot.lot_id}: reversals sum to {reversed_by_tx.get(tx, 0)}, lot says {lot.reversed_points}")
+    return problems
+
+
+def check_stock(program: Program, used: dict[str, int], entries: Iterable[LedgerEntry]) -> list[str]:
+    """Invariant 4: stock counters within limits and equal to what redemptions net of cancellations took."""
+    handed: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        detail = entry.detail or {}
+        if entry.type == "redemption":
+            handed[str(detail.get("reward_id"))] += int(detail.get("quantity", 1))
+        elif entry.type == "cancellation":
+            reward = program.reward(str(detail.get("reward_id")))
+            if reward is not None and reward.stock is not None:
+                handed[reward.reward_id] -= _quantity_of(entry)
+    problems = []
+    for reward in program.rewards:
+        if reward.stock is None:
+            continue
+        count = used.get(reward.reward_id, 0)
+        if not 0 <= count <= reward.stock:
+            problems.append(f"stock of {reward.reward_id}: {count} handed out of {reward.stock}")
+        if count != handed.get(reward.reward_id, 0):
+            problems.append(f"stock of {reward.reward_id}: counter {count}, ledger {handed.get(reward.reward_id, 0)}")
+    return problems
+
+
+def _quantity_of(cancellation: LedgerEntry) -> int:
+    return int((cancellation.detail or {}).get("quantity", 1))

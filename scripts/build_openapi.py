@@ -1,0 +1,67 @@
+"""Merge the OpenAPI document of every HTTP function (Powertools OpenAPIMerge) into the layer's openapi.json.
+
+`--write` regenerates it; `--check` fails if the committed document differs from what the code generates."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = ROOT / "layers" / "loyalty" / "loyalty" / "openapi.json"
+HTTP_FUNCTIONS = ["enroll", "accrue", "member_read", "redeem", "transfer", "admin", "catalog"]
+
+
+def generate() -> str:
+    sys.path.insert(0, str(ROOT / "layers" / "loyalty"))
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    merge = OpenAPIMerge(
+        title="Loyalty API", version="1.0.0",
+        description="Loyalty points: enroll, earn, redeem, transfer, read. Errors: {\"error\": {\"code\", \"message\"}}.",
+        security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")}, security=[{"bearerAuth": []}],
+        on_conflict="error",
+    )
+    for name in HTTP_FUNCTIONS:
+        merge.add_file(ROOT / "functions" / name / "app.py", resolver_name="app")
+    schema = json.loads(merge.get_openapi_json_schema())
+    _drop_default_422(schema)
+    return json.dumps(schema, indent=1, sort_keys=True) + "\n"
+
+
+def _drop_default_422(schema: dict) -> None:  # type: ignore[type-arg]
+    """Powertools documents its own validation error; our routes declare the contract's error shape instead."""
+    schemas = schema.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        in_use = name in json.dumps(schema.get("paths", {}))
+        if not in_use:
+            schemas.pop(name, None)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--write", action="store_true")
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    document = generate()
+    if args.write:
+        TARGET.write_text(document)
+        print(f"wrote {TARGET.relative_to(ROOT)} ({len(json.loads(document)['paths'])} paths)")
+        return 0
+    if args.check:
+        if not TARGET.exists() or TARGET.read_text() != document:
+            print(f"{TARGET.relative_to(ROOT)} is stale: run `make openapi`", file=sys.stderr)
+            return 1
+        print("openapi.json is up to date")
+        return 0
+    print(document)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
