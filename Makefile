@@ -11,6 +11,7 @@ TEST_PORT ?= 3100
 TEST_LAMBDA_PORT ?= 3101
 TEST_MOTO_PORT ?= 3102
 STAGE ?= dev
+ENDPOINT ?= http://127.0.0.1:5055
 
 .PHONY: run test lint typecheck validate openapi openapi-check unit integration e2e contract bench audit deploy clean
 
@@ -59,7 +60,7 @@ bench: $(VENV)/.installed
 	$(PY) scripts/bench.py
 
 audit: $(VENV)/.installed
-	$(PY) -m loyalty_audit $(if $(ENDPOINT),--endpoint $(ENDPOINT),)
+	$(PY) scripts/audit.py $(if $(ENDPOINT),--endpoint $(ENDPOINT),)
 
 deploy: $(SAM_VENV)/.installed
 	bash scripts/deploy.sh $(STAGE)

@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 import threading
-from pathlib import Path
 
 from .aws import port_is_free
 from .runner import start
@@ -26,8 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     parser.add_argument("--template", default="template.yaml", help="SAM template (default: template.yaml)")
     parser.add_argument("--root", default=".", help="repo root: layers/, program/ (default: .)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 3000)), help="HTTP API port ($PORT)")
-    parser.add_argument("--lambda-port", type=int, default=int(os.environ.get("LAMBDA_PORT", 3001)),
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")), help="HTTP API port ($PORT)")
+    parser.add_argument("--lambda-port", type=int, default=int(os.environ.get("LAMBDA_PORT", "3001")),
                         help="Lambda Invoke + EventBridge PutEvents port ($LAMBDA_PORT)")
     parser.add_argument("--moto-port", type=int, default=_moto_port(), help="moto port ($LOYALTY_MOTO_PORT)")
     parser.add_argument("--preload", action="store_true", help="import every handler at start")

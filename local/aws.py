@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
+from botocore.exceptions import ClientError
+from .atomic_moto import AtomicMotoServer
 
 from .template import REGION, Template
 
@@ -34,6 +35,7 @@ DUMMY_CREDENTIALS = {
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a just-closed server's TIME_WAIT is fine
         try:
             sock.bind((host, port))
         except OSError:
@@ -41,12 +43,12 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def start_moto(port: int, host: str = "127.0.0.1") -> tuple[ThreadedMotoServer, str]:
+def start_moto(port: int, host: str = "127.0.0.1") -> tuple[AtomicMotoServer, str]:
     # ThreadedMotoServer.start() would wait forever if its port were taken, so check first.
     if port and not port_is_free(port, host):
         raise OSError(f"moto port {port} is in use (set LOYALTY_MOTO_PORT)")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per DynamoDB call
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server = AtomicMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
     return server, f"http://{bound_host}:{bound_port}"
@@ -81,10 +83,14 @@ def name_resources(template: Template) -> None:
         template.local_names[lid] = LOCAL_PARAMETERS.get(lid, (f"/loyalty/local/{lid}", ""))[0]
 
 
+def _client(service: str, moto_url: str) -> Any:
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    return session.client(service, endpoint_url=moto_url)
+
+
 def provision(template: Template, root: Path, moto_url: str) -> None:
     """Create the template's tables, queues and SSM parameters in moto."""
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-    dynamodb = session.client("dynamodb", endpoint_url=moto_url)
+    dynamodb = _client("dynamodb", moto_url)
     for lid in template.of_type("AWS::DynamoDB::Table"):
         props = template.resolve(template.properties(lid))
         request: dict[str, Any] = {k: props[k] for k in _TABLE_KEYS if k in props}
@@ -100,7 +106,7 @@ def provision(template: Template, root: Path, moto_url: str) -> None:
         if ttl and ttl.get("Enabled"):
             dynamodb.update_time_to_live(TableName=template.name_of(lid), TimeToLiveSpecification=ttl)
 
-    sqs = session.client("sqs", endpoint_url=moto_url)
+    sqs = _client("sqs", moto_url)
     for lid in template.of_type("AWS::SQS::Queue"):
         props = template.resolve(template.properties(lid))
         fifo = bool(props.get("FifoQueue"))
@@ -108,7 +114,7 @@ def provision(template: Template, root: Path, moto_url: str) -> None:
         url = sqs.create_queue(QueueName=lid + (".fifo" if fifo else ""), Attributes=attributes)["QueueUrl"]
         template.ref_values[lid] = url  # !Ref of a queue is its URL
 
-    ssm = session.client("ssm", endpoint_url=moto_url)
+    ssm = _client("ssm", moto_url)
     for lid in template.of_type("AWS::SSM::Parameter"):
         props = template.resolve(template.properties(lid))
         value = str(props.get("Value", ""))
@@ -117,6 +123,25 @@ def provision(template: Template, root: Path, moto_url: str) -> None:
             value = json.dumps(json.loads(value_file.read_text(encoding="utf-8")), separators=(",", ":"))
         tier = "Advanced" if len(value) > 4096 else "Standard"
         ssm.put_parameter(Name=template.name_of(lid), Value=value, Type="String", Tier=tier, Overwrite=True)
+
+
+def deprovision(template: Template, moto_url: str) -> None:
+    """Delete what provision() created. moto's state is global to the process; other runners keep theirs."""
+    dynamodb, sqs, ssm = (_client(s, moto_url) for s in ("dynamodb", "sqs", "ssm"))
+    for lid in template.of_type("AWS::DynamoDB::Table"):
+        _ignore_missing(dynamodb.delete_table, TableName=template.name_of(lid))
+    for lid in template.of_type("AWS::SQS::Queue"):
+        if lid in template.ref_values:
+            _ignore_missing(sqs.delete_queue, QueueUrl=template.ref_values[lid])
+    for lid in template.of_type("AWS::SSM::Parameter"):
+        _ignore_missing(ssm.delete_parameter, Name=template.name_of(lid))
+
+
+def _ignore_missing(call: Any, **kwargs: Any) -> None:
+    try:
+        call(**kwargs)
+    except ClientError as exc:
+        log.debug("cleanup: %s", exc)
 
 
 def run_seed_hook() -> bool:

@@ -95,7 +95,7 @@ class EventBus:
         except (TypeError, json.JSONDecodeError):
             raise ValueError("Detail is malformed.") from None
         if not isinstance(detail, dict):
-            raise ValueError("Detail is malformed.")
+            raise ValueError("Detail is malformed.")  # noqa: TRY004 - an InvalidArgument entry, as EventBridge says
         time = entry.get("Time")
         if isinstance(time, int | float):  # boto3 serialises datetimes as epoch seconds
             time = datetime.fromtimestamp(time, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -24,7 +24,7 @@ from .template import ACCOUNT, Route
 
 log = logging.getLogger("local.api")
 
-DEFAULT_JWT_SECRET = "local-dev-secret"  # noqa: S105 - the documented local secret
+DEFAULT_JWT_SECRET = "local-dev-secret"  # the documented local secret
 UNAUTHORIZED = {"message": "Unauthorized"}
 FORBIDDEN = {"message": "Forbidden"}
 NOT_FOUND = {"message": "Not Found"}

@@ -57,5 +57,5 @@ class Handler(BaseHTTPRequestHandler):
                   headers: list[tuple[str, str]] | None = None) -> None:
         self.send(status, json.dumps(doc).encode(), [("Content-Type", content_type), *(headers or [])])
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.client_address[0], *args)

@@ -45,7 +45,7 @@ def error_payload(exc: BaseException, error_type: str | None = None) -> dict[str
 
 
 class LambdaHandler(Handler):
-    def do_POST(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler's naming
+    def do_POST(self) -> None:
         body = self.read_body()
         match = _INVOKE_PATH.fullmatch(self.path.split("?", 1)[0])
         if match:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import urllib.request
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ class Runner:
     _cleanup: ExitStack
 
     def stop(self) -> None:
-        """Stop the servers and the schedules, wipe moto's state, restore os.environ and sys.path."""
+        """Stop the servers and the schedules, delete the tables, queues and parameters, restore os.environ and sys.path."""
         self._cleanup.close()
 
 
@@ -47,8 +46,10 @@ def layer_paths(template: Template, root: Path) -> list[Path]:
     return [p for i, p in enumerate(paths) if p.is_dir() and p not in paths[:i]]
 
 
-def _reset_moto(moto_url: str) -> None:
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=10).close()
+def _remove_from_sys_path(paths: list[str]) -> None:
+    for path in paths:
+        if path in sys.path:
+            sys.path.remove(path)
 
 
 def start(
@@ -74,14 +75,14 @@ def start(
         lambda_server = stack.enter_context(Server(host, lambda_port, LambdaHandler, app=None))
         moto, moto_url = aws.start_moto(moto_port, host)
         stack.callback(moto.stop)
-        stack.callback(_reset_moto, moto_url)
+        stack.callback(aws.deprovision, template, moto_url)
         aws.provision(template, root, moto_url)
 
         previous_env = aws.set_environ(aws.handler_environment(template, moto_url, lambda_server.url))
         stack.callback(aws.restore_environ, previous_env)
         added = [str(p) for p in layer_paths(template, root) if str(p) not in sys.path]
         sys.path[:0] = added
-        stack.callback(lambda: [sys.path.remove(p) for p in added if p in sys.path])
+        stack.callback(_remove_from_sys_path, added)
         bus.install_depth_hook()
         stack.callback(bus.uninstall_depth_hook)
         if aws.run_seed_hook():

@@ -49,9 +49,9 @@ _CfnLoader.add_multi_constructor("!", _construct_tag)
 
 def load_yaml(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
-        doc = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        doc = yaml.load(fh, Loader=_CfnLoader)  # a SafeLoader subclass
     if not isinstance(doc, dict):
-        raise ValueError(f"{path}: not a CloudFormation template")
+        raise ValueError(f"{path}: not a CloudFormation template")  # noqa: TRY004
     return doc
 
 

@@ -20,4 +20,7 @@ for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS
             "AWS_ENDPOINT_URL_EVENTS"):
     os.environ.pop(var, None)
 
+from local.atomic_moto import serialize_in_process_moto  # noqa: E402
+
+serialize_in_process_moto()
 pytest_plugins = ["tests.support.fixtures"]

@@ -84,3 +84,21 @@ def test_other_timezones_are_converted_to_utc() -> None:
 def test_invalid_expressions_are_refused(expr: str) -> None:
     with pytest.raises(ValueError):
         next_fire(expr, at("2026-01-01T00:00"))
+
+
+def test_scheduled_event_is_what_eventbridge_sends() -> None:
+    from local.scheduler import scheduled_event
+    from local.template import Rule
+
+    rule = Rule(name="ExpireFunction-Daily", function="ExpireFunction", schedule="cron(5 0 * * ? *)")
+    event = scheduled_event(rule, next_fire(str(rule.schedule), at("2026-11-23T10:00")))
+    assert {k: v for k, v in event.items() if k != "id"} == {
+        "version": "0",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-24T00:05:00Z",
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/ExpireFunction-Daily"],
+        "detail": {},
+    }

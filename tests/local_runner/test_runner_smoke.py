@@ -58,6 +58,12 @@ Resources:
         Publish:
           Type: HttpApi
           Properties: {ApiId: !Ref Api, Path: /v1/publish, Method: POST}
+        Ping:
+          Type: EventBridgeRule
+          Properties:
+            EventBusName: !Ref Bus
+            Pattern: {source: [shop], detail-type: [Ping]}
+            DeadLetterConfig: {Arn: !GetAtt LoopQueue.Arn}
   SinkFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -110,6 +116,8 @@ Resources:
       Name: !Sub shop-${Stage}
   DeadLetterQueue:
     Type: AWS::SQS::Queue
+  LoopQueue:
+    Type: AWS::SQS::Queue
 """
 
 # Like a Powertools resolver, the echo handler keeps the current event in module state while it does I/O, so
@@ -126,6 +134,12 @@ events = boto3.client("events")
 
 
 def handler(event, context):
+    if event.get("detail-type") == "Ping":  # publishes the next Ping: an endless chain of events
+        n = event["detail"]["n"]
+        dynamodb.put_item(TableName=os.environ["HITS_TABLE"], Item={"pk": {"S": "ping"}, "sk": {"S": str(n)}})
+        events.put_events(Entries=[{"Source": "shop", "DetailType": "Ping", "Detail": json.dumps({"n": n + 1}),
+                                    "EventBusName": os.environ["EVENT_BUS_NAME"]}])
+        return {"n": n}
     STATE["event"] = event
     params = event.get("pathParameters") or {}
     if params.get("thing_id") == "explode":
@@ -210,17 +224,20 @@ def test_tables_are_created_from_the_template(runner: local.Runner) -> None:
     assert [ix["IndexName"] for ix in table["GlobalSecondaryIndexes"]] == ["by_detail_type"]
 
 
-@pytest.mark.parametrize(
-    "authorization",
-    [
-        None,
-        "Bearer not-a-jwt",
-        "Bearer " + jwt.encode({"sub": "m-1", "exp": int(time.time()) + 300}, "another-secret", algorithm="HS256"),
-        "Bearer " + jwt.encode({"sub": "m-1", "exp": int(time.time()) - 10}, SECRET, algorithm="HS256"),
-        "Bearer " + jwt.encode({"sub": "m-1"}, SECRET, algorithm="HS256"),  # no exp
-    ],
-)
-def test_protected_route_without_a_valid_token_is_401(runner: local.Runner, authorization: str | None) -> None:
+BAD_TOKENS = {
+    "missing": lambda: None,
+    "garbage": lambda: "Bearer not-a-jwt",
+    "empty": lambda: "Bearer ",
+    "other-secret": lambda: "Bearer " + jwt.encode({"sub": "m-1", "exp": int(time.time()) + 300}, "other", "HS256"),
+    "expired": lambda: "Bearer " + jwt.encode({"sub": "m-1", "exp": int(time.time()) - 10}, SECRET, "HS256"),
+    "no-exp": lambda: "Bearer " + jwt.encode({"sub": "m-1"}, SECRET, "HS256"),
+    "not-hs256": lambda: "Bearer " + jwt.encode({"sub": "m-1", "exp": int(time.time()) + 300}, None, "none"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_TOKENS)
+def test_protected_route_without_a_valid_token_is_401(runner: local.Runner, case: str) -> None:
+    authorization = BAD_TOKENS[case]()
     headers = {"Authorization": authorization} if authorization else {}
     answer = requests.get(f"{runner.api_url}/v1/things/t-1", headers=headers, timeout=10)
     assert answer.status_code == 401
@@ -373,6 +390,17 @@ def test_failed_delivery_is_retried_twice_then_dead_lettered(runner: local.Runne
     assert (dead["detail-type"], dead["detail"]) == ("Boom", {"order_id": "o-boom"})
     assert dead["id"] == answer["Entries"][0]["EventId"]
     assert messages[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "ValueError"
+
+
+def test_event_chains_stop_at_depth_5(runner: local.Runner) -> None:
+    events = client("events", runner.lambda_url)
+    events.put_events(Entries=[{"Source": "shop", "DetailType": "Ping", "Detail": '{"n": 1}', "EventBusName": "Bus"}])
+    assert sorted(int(h["sk"]["S"]) for h in hits(runner, "ping")) == [1, 2, 3, 4, 5]
+    sqs = client("sqs", runner.moto_url)
+    url = sqs.get_queue_url(QueueName="LoopQueue")["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])["Messages"]
+    assert [json.loads(m["Body"])["detail"] for m in messages] == [{"n": 6}]
+    assert messages[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "MaxDepthExceeded"
 
 
 def test_stop_restores_the_environment(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Literal
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .schemas import AmountMinor, Id, PurchaseAccrual
 
@@ -29,10 +29,10 @@ class PaymentRefunded(BaseModel):
 
 
 class CapturedEvent(EventBridgeModel):
-    detail_type: Literal["PaymentCaptured"]  # type: ignore[assignment]
+    detail_type: Literal["PaymentCaptured"] = Field(alias="detail-type")  # type: ignore[assignment]
     detail: PaymentCaptured
 
 
 class RefundedEvent(EventBridgeModel):
-    detail_type: Literal["PaymentRefunded"]  # type: ignore[assignment]
+    detail_type: Literal["PaymentRefunded"] = Field(alias="detail-type")  # type: ignore[assignment]
     detail: PaymentRefunded

@@ -1,0 +1,38 @@
+"""Check invariants 1-5 over every member of a live table and print what breaks (exit 1 if anything does).
+
+    python scripts/audit.py                                  # the tables named by the environment (AWS)
+    python scripts/audit.py --endpoint http://127.0.0.1:5055 # the local run's embedded DynamoDB
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--endpoint", help="a local DynamoDB/SSM endpoint (the local run's moto server)")
+    args = parser.parse_args()
+    if args.endpoint:
+        os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": args.endpoint, "AWS_ENDPOINT_URL_SSM": args.endpoint,
+                           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                           "AWS_DEFAULT_REGION": "us-east-1"})
+        os.environ.update({"PROGRAM_PARAMETER": "/loyalty/local/program", "MEMBERS_TABLE": "MembersTable",
+                           "LEDGER_TABLE": "LedgerTable", "LOTS_TABLE": "LotsTable", "PROGRAM_TABLE": "ProgramTable"})
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    sys.path.insert(0, str(ROOT / "layers" / "loyalty"))
+    from loyalty.service.audit import audit_all
+
+    members, problems = audit_all()
+    for problem in problems:
+        print(problem)
+    print(f"audited {members} members: {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
