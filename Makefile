@@ -32,7 +32,9 @@ test: lint validate openapi-check unit e2e
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check layers functions local scripts tests
-	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy layers/loyalty/loyalty local scripts
+	@# each function is its own `app` module, as Lambda loads it: one mypy run per function
+	for f in functions/*/app.py; do $(VENV)/bin/mypy $$f || exit 1; done
 
 validate: $(VENV)/.installed $(SAM_VENV)/.installed
 	bash scripts/validate_template.sh

@@ -12,8 +12,8 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
-from .atomic_moto import AtomicMotoServer
 
+from .atomic_moto import AtomicMotoServer
 from .template import REGION, Template
 
 log = logging.getLogger("local.aws")

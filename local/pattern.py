@@ -33,7 +33,7 @@ def matches(pattern: dict[str, Any], event: Any) -> bool:
             if not _matches_any(rule, value):
                 return False
         else:
-            raise ValueError(f"pattern value for {key!r} must be a list or an object, got {rule!r}")  # noqa: TRY004
+            raise ValueError(f"pattern value for {key!r} must be a list or an object, got {rule!r}")
     return True
 
 

@@ -51,7 +51,7 @@ def load_yaml(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
         doc = yaml.load(fh, Loader=_CfnLoader)  # a SafeLoader subclass
     if not isinstance(doc, dict):
-        raise ValueError(f"{path}: not a CloudFormation template")  # noqa: TRY004
+        raise ValueError(f"{path}: not a CloudFormation template")
     return doc
 
 

@@ -1,7 +1,7 @@
 """AdminFunction: manual adjustments and program figures."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
@@ -24,7 +24,7 @@ app = http_resolver()
 def post_adjustment(member_id: Annotated[Id, Path()], body: Annotated[AdjustmentRequest, Body()]) -> Response[Any]:
     caller(app).allow("adjust", member_id)
     sent = fingerprint(body.model_dump(mode="json"))
-    direction = "credit" if body.points > 0 else "debit"
+    direction: Literal["credit", "debit"] = "credit" if body.points > 0 else "debit"
     return created(spending.adjust(member_id, body.adjustment_id, direction, abs(body.points), body.reason, sent,
                                    utcnow()))
 

@@ -21,7 +21,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     run = parse(event=event, model=EventBridgeModel)
     now = run.time
     if run.detail_type == clock.CONTINUE_EVENT:  # a continuation keeps the original run's time
-        now = clock.continued_time(run.detail)
+        now = clock.continued_time(dict(run.detail))  # type: ignore[arg-type]
     report = clock.run_points_clock(now, context.get_remaining_time_in_millis)
     metrics.add_metric(name="PointsExpired", unit="Count", value=report.expired_points)
     if not report.complete:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -125,7 +125,7 @@ def test_points_accrued_reaches_tier_evaluation(service: Client, admin: Client, 
 def test_the_points_clock_runs_for_any_date_through_the_invoke_api(service: Client, member: str) -> None:
     r = service.post(f"/v1/members/{member}/accruals", purchase(3000))
     assert r.status_code == 201
-    later = datetime.now(timezone.utc) + timedelta(days=15)
+    later = datetime.now(UTC) + timedelta(days=15)
     event = {"version": "0", "id": new_id("e"), "detail-type": "Scheduled Event", "source": "aws.events",
              "account": "123456789012", "time": later.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
              "resources": [], "detail": {}}

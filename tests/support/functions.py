@@ -7,7 +7,7 @@ import re
 import sys
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -62,8 +62,8 @@ def _route(method: str, path: str) -> tuple[str, str, dict[str, str]]:
     raise LookupError(f"no route {method} {path}")
 
 
-def http_event(method: str, path: str, body: Any = None, sub: str | None = "svc",
-               scope: str = "loyalty/service", query: dict[str, str] | None = None, raw: str | None = None) -> tuple[str, dict[str, Any]]:
+def http_event(method: str, path: str, body: Any = None, sub: str | None = "svc", scope: str = "loyalty/service",
+               query: dict[str, str] | None = None, raw: str | None = None) -> tuple[str, dict[str, Any]]:
     function, route_key, params = _route(method, path)
     claims = None if sub is None else {"sub": sub, "scope": scope}
     event = {
@@ -93,14 +93,14 @@ def call(method: str, path: str, body: Any = None, **kw: Any) -> Answer:
 def scheduled(logical_id: str, when: datetime, context: Context | None = None) -> Any:
     return invoke(logical_id, {
         "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-        "account": "123456789012", "time": when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "account": "123456789012", "time": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": "us-east-1", "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{logical_id}"],
         "detail": {}}, context)
 
 
 def bus_event(logical_id: str, source: str, detail_type: str, detail: dict[str, Any],
               when: datetime | None = None) -> Any:
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     return invoke(logical_id, {
         "version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": source,
         "account": "123456789012", "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",

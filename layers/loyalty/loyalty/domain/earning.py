@@ -83,7 +83,9 @@ def activity_points(program: Program, activity: str, history: list[str], on: dat
     if rule is None:
         raise InvalidRequest("UNKNOWN_ACTIVITY", f"activity {activity} is not in the program")
     if rule.cap is not None:
-        recent = [d for d in history if rule.cap.window_days is None or d > (on - timedelta(days=rule.cap.window_days)).isoformat()]
+        window_days = rule.cap.window_days
+        horizon = "" if window_days is None else (on - timedelta(days=window_days)).isoformat()
+        recent = [d for d in history if d > horizon]
         if len(recent) >= rule.cap.count:
             window = f"{rule.cap.window_days} days" if rule.cap.window_days else "ever"
             raise BusinessRuleRefused(

@@ -29,7 +29,7 @@ def publish(events: list[tuple[str, dict[str, Any]]]) -> None:
         try:
             result = _events().put_events(Entries=batch)
             failed = int(result.get("FailedEntryCount", 0))
-        except Exception:  # noqa: BLE001 - the ledger is the source of truth; the event is best effort
+        except Exception:
             logger.exception("publishing events failed", extra={"events": [e["DetailType"] for e in batch]})
             failed = len(batch)
         if failed:

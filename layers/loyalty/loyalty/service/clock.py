@@ -6,10 +6,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from ..domain import clock
 from ..domain.ledger import Lot, Posting
 from ..domain.member import MemberState
+from ..domain.program import Program
 from ..platform import bus
 from ..platform.program_source import current_program
 from ..storage import repository
@@ -37,6 +39,14 @@ class RunReport:
 def _fresh(member: MemberState, attempt: int) -> MemberState:
     """The indexed copy first; after a version conflict, a consistent read."""
     return member if attempt == 0 else member_or_404(member.member_id)
+
+
+def _expire_one(program: Program, member: MemberState, now: datetime, attempt: int) -> Posting:
+    return clock.expire(program, _fresh(member, attempt), now)
+
+
+def _review_one(program: Program, member: MemberState, now: datetime, attempt: int) -> Posting:
+    return clock.review(program, _fresh(member, attempt), now)
 
 
 def _release_member(member_id: str, lots: list[Lot], now: datetime) -> int:
@@ -68,7 +78,7 @@ def expire_due(now: datetime, time_left: TimeLeft, report: RunReport, margin_ms:
         if time_left() < margin_ms:
             report.complete = False
             return
-        posting = write_unkeyed(lambda attempt, m=member: clock.expire(program, _fresh(m, attempt), now))
+        posting = write_unkeyed(partial(_expire_one, program, member, now))
         report.expired_points += -sum(e.points for e in posting.entries)
         report.members += 1
 
@@ -110,6 +120,6 @@ def review_tiers(now: datetime, time_left: TimeLeft, margin_ms: int = 20_000) ->
         if time_left() < margin_ms:
             report.complete = False
             break
-        write_unkeyed(lambda attempt, m=member: clock.review(program, _fresh(m, attempt), now))
+        write_unkeyed(partial(_review_one, program, member, now))
         report.members += 1
     return report

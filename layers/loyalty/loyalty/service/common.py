@@ -1,7 +1,7 @@
 """Reads every operation starts with."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..domain.errors import NotFound
 from ..domain.member import MemberState
@@ -9,7 +9,7 @@ from ..storage import repository
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def member_or_404(member_id: str) -> MemberState:

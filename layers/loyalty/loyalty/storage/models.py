@@ -19,10 +19,8 @@ from ..platform.settings import settings
 SHARDS = 8  # due-date indexes are spread over this many partitions
 
 
-def _meta(table: str) -> type:
-    s = settings()
-    return type("Meta", (), {"table_name": table, "region": s.region, "host": s.dynamodb_endpoint,
-                             "max_retry_attempts": 8})
+_ENV = settings()
+RETRIES = 8  # botocore retries throttling with backoff before the service loop sees it
 
 
 class ByReferralCode(GlobalSecondaryIndex["MemberItem"]):
@@ -54,7 +52,12 @@ class ByReviewDue(GlobalSecondaryIndex["MemberItem"]):
 class MemberItem(Model):
     """One item per member: its wallet (buckets by expiry date), tier and counters; bounded in size."""
 
-    Meta = _meta(settings().members_table)
+    class Meta:
+        table_name = _ENV.members_table
+        region = _ENV.region
+        host = _ENV.dynamodb_endpoint
+        max_retry_attempts = RETRIES
+
     member_id = UnicodeAttribute(hash_key=True)
     state: Any = JSONAttribute()
     referral_code = UnicodeAttribute()
@@ -80,7 +83,12 @@ class ByTime(LocalSecondaryIndex["LedgerItem"]):
 class LedgerItem(Model):
     """An immutable ledger entry, keyed by its idempotency key: a second write of the same key cannot succeed."""
 
-    Meta = _meta(settings().ledger_table)
+    class Meta:
+        table_name = _ENV.ledger_table
+        region = _ENV.region
+        host = _ENV.dynamodb_endpoint
+        max_retry_attempts = RETRIES
+
     member_id = UnicodeAttribute(hash_key=True)
     entry_key = UnicodeAttribute(range_key=True)
     type = UnicodeAttribute()
@@ -103,7 +111,12 @@ class ByReleaseDue(GlobalSecondaryIndex["LotItem"]):
 
 
 class LotItem(Model):
-    Meta = _meta(settings().lots_table)
+    class Meta:
+        table_name = _ENV.lots_table
+        region = _ENV.region
+        host = _ENV.dynamodb_endpoint
+        max_retry_attempts = RETRIES
+
     member_id = UnicodeAttribute(hash_key=True)
     lot_id = UnicodeAttribute(range_key=True)
     source = UnicodeAttribute()
@@ -127,6 +140,11 @@ class LotItem(Model):
 class CounterItem(Model):
     """Reward stock (`stock#<reward>`: units handed out) and sharded program counters (`stats#<name>#<n>`)."""
 
-    Meta = _meta(settings().program_table)
+    class Meta:
+        table_name = _ENV.program_table
+        region = _ENV.region
+        host = _ENV.dynamodb_endpoint
+        max_retry_attempts = RETRIES
+
     pk = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)

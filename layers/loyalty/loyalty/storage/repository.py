@@ -174,7 +174,7 @@ def commit(posting: Posting) -> None:
 
 def _raise_for(err: TransactWriteError, puts: list[tuple[str, Any]]) -> None:
     reasons = err.cancellation_reasons or []
-    for (kind, record), reason in zip(puts, reasons):
+    for (kind, record), reason in zip(puts, reasons, strict=False):
         if reason is None or reason.code != "ConditionalCheckFailed":
             continue
         if kind == "entry":
