@@ -24,7 +24,8 @@ _NO_VALUE = object()  # AWS::NoValue: the key or list item disappears
 
 
 class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader that turns `!Ref x` into {"Ref": x}, `!GetAtt a.b` into {"Fn::GetAtt": [a, b]}, `!Sub s` into {"Fn::Sub": s}..."""
+    """SafeLoader reading CloudFormation short tags: `!Ref x` -> {"Ref": x}, `!GetAtt a.b` -> {"Fn::GetAtt": [a, b]},
+    `!Sub s` -> {"Fn::Sub": s}, and any other `!Name v` -> {"Fn::Name": v}."""
 
 
 def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:

@@ -1,0 +1,1 @@
+"""Fault injection: throttling, conflicts, crashes after the write, duplicate and concurrent deliveries."""

@@ -1,0 +1,1 @@
+"""Pure domain tests: no AWS, no clock."""
