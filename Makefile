@@ -41,9 +41,11 @@ validate: $(VENV)/.installed $(SAM_VENV)/.installed
 
 openapi: $(VENV)/.installed
 	$(PY) scripts/build_openapi.py --write
+	$(PY) scripts/build_event_schemas.py
 
 openapi-check: $(VENV)/.installed
 	$(PY) scripts/build_openapi.py --check
+	$(PY) scripts/build_event_schemas.py --check
 
 unit: $(VENV)/.installed
 	$(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e -n 2
@@ -64,7 +66,7 @@ bench: $(VENV)/.installed
 audit: $(VENV)/.installed
 	$(PY) scripts/audit.py $(if $(ENDPOINT),--endpoint $(ENDPOINT),)
 
-deploy: $(SAM_VENV)/.installed
+deploy: $(VENV)/.installed $(SAM_VENV)/.installed
 	bash scripts/deploy.sh $(STAGE)
 
 clean:

@@ -17,7 +17,7 @@ os.environ.update({
     "PROGRAM_TABLE": "ProgramTable", "EVENT_BUS_NAME": "LoyaltyBus", "PROGRAM_PARAMETER": "/loyalty/test/program",
 })
 for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SSM",
-            "AWS_ENDPOINT_URL_EVENTS"):
+            "AWS_ENDPOINT_URL_EVENTS", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_SQS"):
     os.environ.pop(var, None)
 
 from local.atomic_moto import serialize_in_process_moto  # noqa: E402

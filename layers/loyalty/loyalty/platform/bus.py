@@ -1,11 +1,11 @@
 """Events out, on the configured bus with source `loyalty`."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import boto3
 
+from ..events import EVENTS
 from .observability import logger, metrics
 from .settings import settings
 
@@ -21,8 +21,10 @@ def _events() -> Any:
 
 
 def publish(events: list[tuple[str, dict[str, Any]]]) -> None:
-    """Publish after the write committed. A failure is logged and counted, never undoes the write."""
-    entries = [{"Source": SOURCE, "DetailType": kind, "Detail": json.dumps(detail, default=str),
+    """Publish after the write committed. A failure is logged and counted, never undoes the write.
+    Every detail is checked against its documented model first: an undocumented event is a bug."""
+    entries = [{"Source": SOURCE, "DetailType": kind,
+                "Detail": EVENTS[kind].model_validate(detail).model_dump_json(by_alias=True),
                 "EventBusName": settings().event_bus_name} for kind, detail in events]
     for i in range(0, len(entries), 10):
         batch = entries[i:i + 10]

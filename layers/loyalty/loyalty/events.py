@@ -1,0 +1,119 @@
+"""The events this service publishes (source `loyalty`), one model per detail-type. The publisher validates
+every detail against its model, and `scripts/build_event_schemas.py` documents them as JSON Schema."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Detail(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class PointsAccrued(_Detail):
+    member_id: str
+    transaction_id: str
+    points: int
+    status: Literal["pending", "available"]
+    kind: Literal["purchase", "activity", "referral"]
+    available_at: str | None = None
+    expires_at: str | None = None
+
+
+class PointsReversed(_Detail):
+    member_id: str
+    reversal_id: str
+    transaction_id: str
+    points: int = Field(description="points clawed back")
+    refunded_minor: int = Field(description="amount refunded so far, minor units")
+
+
+class PointsRedeemed(_Detail):
+    member_id: str
+    redemption_id: str
+    reward_id: str
+    quantity: int
+    points: int
+    code: str | None
+
+
+class RedemptionCancelled(_Detail):
+    member_id: str
+    redemption_id: str
+    reward_id: str
+    quantity: int
+    points: int = Field(description="points given back")
+    expired_points: int = Field(description="points whose original expiry passed meanwhile")
+
+
+class PointsTransferred(_Detail):
+    member_id: str
+    transfer_id: str
+    to_member_id: str
+    points: int
+
+
+class PointsAdjusted(_Detail):
+    member_id: str
+    adjustment_id: str
+    direction: Literal["credit", "debit"]
+    points: int
+    reason: str
+
+
+class PointsReleased(_Detail):
+    member_id: str
+    points: int = Field(description="pending points that became available")
+
+
+class ExpiredLot(_Detail):
+    expired_on: str
+    points: int
+
+
+class Balance(_Detail):
+    available: int
+    pending: int
+
+
+class PointsExpired(_Detail):
+    member_id: str
+    points: int
+    lots: list[ExpiredLot]
+    balance: Balance
+
+
+class ExpiringDay(_Detail):
+    date: str
+    points: int
+
+
+class PointsExpiringSoon(_Detail):
+    member_id: str
+    points: int
+    expiring: list[ExpiringDay]
+
+
+class TierChanged(_Detail):
+    member_id: str
+    from_tier: str = Field(alias="from")
+    to: str
+    reason: Literal["upgrade", "review"]
+    qualifying: int
+
+
+class MemberEnrolled(_Detail):
+    member_id: str
+    tier: str
+    referred_by: str | None
+    points: int = Field(description="welcome bonus")
+
+
+class PointsClockContinued(_Detail):
+    time: str = Field(description="the interrupted run's time; the continuation runs as of it")
+
+
+EVENTS: dict[str, type[_Detail]] = {cls.__name__: cls for cls in (
+    PointsAccrued, PointsReversed, PointsRedeemed, RedemptionCancelled, PointsTransferred, PointsAdjusted,
+    PointsReleased, PointsExpired, PointsExpiringSoon, TierChanged, MemberEnrolled, PointsClockContinued)}
