@@ -4,7 +4,7 @@ VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 CONTRACT ?= ../shared/contract
-CONTRACT_STEPS ?= 1 2
+CONTRACT_STEPS ?= 1 2 3
 PORT ?= 3000
 LAMBDA_PORT ?= 3001
 TEST_PORT ?= 3100
@@ -13,7 +13,7 @@ TEST_MOTO_PORT ?= 3102
 STAGE ?= dev
 ENDPOINT ?= http://127.0.0.1:5055
 
-.PHONY: run test lint typecheck validate openapi openapi-check unit integration e2e contract bench audit deploy clean
+.PHONY: run test lint validate openapi openapi-check unit e2e contract-only bench audit deploy clean
 
 $(VENV)/.installed: requirements-dev.txt layers/loyalty/requirements.txt
 	$(shell command -v $(PYTHON) >/dev/null 2>&1 && echo $(PYTHON) || echo python3) -m venv $(VENV)
@@ -57,7 +57,7 @@ e2e: $(VENV)/.installed
 contract-only:
 	@if [ -d "$(CONTRACT)" ]; then \
 	  LOYALTY_API=http://127.0.0.1:$(TEST_PORT) LOYALTY_LAMBDA=http://127.0.0.1:$(TEST_LAMBDA_PORT) \
-	  $(PY) -m pytest -q -p no:cacheprovider --rootdir $(CONTRACT) $(foreach s,$(CONTRACT_STEPS),$(CONTRACT)/test_step$(s)_*.py); \
+	  $(PY) -m pytest -q -p no:cacheprovider --rootdir $(CONTRACT) $(foreach s,$(CONTRACT_STEPS),$(wildcard $(CONTRACT)/test_step$(s)_*.py)); \
 	else echo "contract suite not found at $(CONTRACT); skipped"; fi
 
 bench: $(VENV)/.installed
