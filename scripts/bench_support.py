@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from statistics import median
@@ -151,6 +151,7 @@ class Call:
     index_wru: float = 0.0  # index upkeep of those writes
     tx_items: int = 0
     events: int = 0  # PutEvents entries
+    largest_item: int = 0  # bytes, of the items it wrote
     reported_cu: float | None = None  # ConsumedCapacity as moto returned it, if it did
 
     @property
@@ -235,9 +236,10 @@ class Recorder:
             call.tx_items = len(targets) if transactional else 0
             call.target = ",".join(sorted({t for t, _, _ in targets}))
             for (table, _, sent), old, new in zip(targets, before, after, strict=True):
-                new_image = new if new != old else (sent if sent is not None else old)
-                call.wru += write_units(max(item_size(old), item_size(new_image)), transactional)
+                size = max(item_size(old), item_size(new), item_size(sent))
+                call.wru += write_units(size, transactional)
                 call.index_wru += index_write_units(self.schemas[table], old, new)
+                call.largest_item = max(call.largest_item, size)
             call.reported_cu = reported_units(response)
         return response
 
@@ -360,7 +362,6 @@ class Cost:
     dynamodb: float = 0.0
     api: float = 0.0
     events: float = 0.0
-    parts: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:

@@ -53,7 +53,7 @@ class Answer:
     body: Any
 
 
-def _route(method: str, path: str) -> tuple[str, str, dict[str, str]]:
+def route(method: str, path: str) -> tuple[str, str, dict[str, str]]:
     for route in TEMPLATE.routes():
         pattern = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", route.path) + "$"
         match = re.match(pattern, path)
@@ -64,7 +64,7 @@ def _route(method: str, path: str) -> tuple[str, str, dict[str, str]]:
 
 def http_event(method: str, path: str, body: Any = None, sub: str | None = "svc", scope: str = "loyalty/service",
                query: dict[str, str] | None = None, raw: str | None = None) -> tuple[str, dict[str, Any]]:
-    function, route_key, params = _route(method, path)
+    function, route_key, params = route(method, path)
     claims = None if sub is None else {"sub": sub, "scope": scope}
     event = {
         "version": "2.0", "routeKey": route_key, "rawPath": path,

@@ -5,6 +5,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from ..domain.errors import BusinessRuleRefused, Forbidden, InvalidRequest, LoyaltyError, NotFound
@@ -45,8 +46,17 @@ def _describe(errors: Any) -> str:
     return "; ".join(parts)[:1000]
 
 
+def _object_body_only(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Powertools validation unwraps a JSON array body into its first element; the contract wants an object."""
+    body = app.current_event.decoded_body if app.current_event.body else None
+    if body and body.lstrip().startswith("["):
+        return error_response(422, "INVALID_REQUEST", "body: the request body must be a JSON object")
+    return next_middleware(app)
+
+
 def http_resolver() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
+    app.use(middlewares=[_object_body_only])
 
     @app.exception_handler(RequestValidationError)
     def _invalid(err: RequestValidationError) -> Response[Any]:

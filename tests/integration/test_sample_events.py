@@ -1,0 +1,62 @@
+"""Every sample event in events/ is a valid input of its function (as `sam local invoke -e` would use it)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loyalty.storage import repository
+from loyalty.storage.mapping import member_to_item
+from tests.support import functions
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+SAMPLE_DAY = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)  # the samples' own day
+ORDER = ["enroll", "enroll_referral", "accrue_purchase", "accrue_activity", "payment_captured", "accrue_reversal",
+         "payment_refunded", "admin_adjustment", "redeem", "redeem_cancel", "transfer", "member_view",
+         "member_history", "admin_stats", "catalog_rewards", "catalog_program", "catalog_openapi", "catalog_docs",
+         "points_accrued", "schedule_daily", "schedule_tier_review", "schedule_weekly"]
+TARGETS = {"PaymentCaptured": "AccrueFunction", "PaymentRefunded": "AccrueFunction",
+           "PointsAccrued": "TierEvaluateFunction"}
+SCHEDULES = {"schedule_daily": "ExpireFunction", "schedule_tier_review": "TierEvaluateFunction",
+             "schedule_weekly": "ExpiringSoonFunction"}
+
+
+def target(name: str, event: dict[str, Any]) -> str:
+    if name in SCHEDULES:
+        return SCHEDULES[name]
+    if "routeKey" in event:
+        return functions.route(event["requestContext"]["http"]["method"], event["rawPath"])[0]
+    return TARGETS[event["detail-type"]]
+
+
+@pytest.fixture
+def sample_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The samples carry fixed dates: run the handlers as of that day, so the samples never go stale."""
+    for logical_id in functions.TEMPLATE.functions():
+        module = functions.module(logical_id)
+        if hasattr(module, "utcnow"):
+            monkeypatch.setattr(module, "utcnow", lambda: SAMPLE_DAY)
+
+
+def give_referral_code(member_id: str, code: str) -> None:
+    member = repository.get_member(member_id)
+    assert member is not None
+    member.referral_code = code
+    member_to_item(member).save()
+
+
+def test_every_sample_event_is_accepted(moto_aws: None, sample_day: None) -> None:
+    assert sorted(ORDER) == sorted(p.stem for p in EVENTS.glob("*.json")), "a sample event is not exercised"
+    for name in ORDER:
+        event = json.loads((EVENTS / f"{name}.json").read_text())
+        result = functions.invoke(target(name, event), event)
+        if "routeKey" in event:
+            assert result["statusCode"] in (200, 201), (name, result.get("body"))
+        else:
+            assert isinstance(result, dict), (name, result)
+        if name == "enroll":
+            give_referral_code("m-1001", "K7QX2M")  # the referral sample names this code
+    assert repository.get_member("m-1002").referred_by == "m-1001"  # type: ignore[union-attr]
