@@ -63,6 +63,7 @@ class Wallet(BaseModel):
                 draws[day] = take
                 need -= take
         self.debt += need
+        self._forget_spent(today)
         return draws
 
     def give_back(self, draws: Draws, today: date) -> tuple[int, int]:
@@ -98,6 +99,11 @@ class Wallet(BaseModel):
     def next_expiry(self) -> str | None:
         days = [d for d, b in self.buckets.items() if b.remaining > 0]
         return min(days) if days else None
+
+    def _forget_spent(self, today: date) -> None:
+        """Drop buckets whose date has passed with nothing left, so the item never grows with history."""
+        for day in [d for d, b in self.buckets.items() if d <= today.isoformat() and b.remaining == 0]:
+            del self.buckets[day]
 
     def _repay_debt(self, bucket: Bucket) -> None:
         take = min(self.debt, bucket.remaining)
