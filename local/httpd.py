@@ -57,7 +57,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting; nothing to answer
+                self.close_connection = True
 
     def send_json(self, status: int, doc: Any, content_type: str = "application/json",
                   headers: list[tuple[str, str]] | None = None) -> None:

@@ -24,11 +24,13 @@ import contextlib
 import io
 import os
 import sys
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -74,7 +76,8 @@ from loyalty.service import spending as spending_service  # noqa: E402
 from loyalty.storage import mapping, repository  # noqa: E402
 from loyalty.storage.models import LedgerItem, LotItem, MemberItem  # noqa: E402
 from tests.support import aws  # noqa: E402
-from tests.support.functions import Context, http_event, module  # noqa: E402
+from tests.support.functions import Context, module  # noqa: E402
+from tests.support.functions import http_event as http  # noqa: E402
 
 PRICES = Prices()
 DUE = 100  # members (or lots) with points due in each points-clock round
@@ -117,11 +120,12 @@ def enrolled(member_id: str, at: datetime) -> tuple[MemberState, Posting]:
 
 
 def seed_many_lots(member_id: str, lots: int, now: datetime) -> None:
-    """A member holding `lots` small adjustment lots earned every 7 hours back in time (~290 expiry dates)."""
+    """A member holding `lots` 5-point adjustment lots, one every 7 hours back in time (~290 expiry dates), all
+    expiring before its welcome bonus, so a redemption of 5 points per lot draws on every one of them."""
     member, first = enrolled(member_id, now)
     postings = [first]
     for n in range(lots):
-        at = now - timedelta(hours=7 * (lots - n))
+        at = now - timedelta(days=1, hours=7 * (lots - n))
         postings.append(spending.adjust(current_program(), member, f"seed-{n}", "credit", 5, "bench seed", at))
     replay(member, postings)
 
@@ -246,19 +250,15 @@ class Bench:
         figures = Figures(op.name, event[0], op.http, op.items, calls)
         for i in range(2, 2 + (self.runs if runs is None else runs)):
             event = prepared(i)
-            figures.cpu.append(self.moto.handler_cpu(lambda: self.invoke(event)))  # noqa: B023 (called at once)
+            figures.cpu.append(self.moto.handler_cpu(partial(self.invoke, event)))
         return figures
 
     def record_once(self, op: Operation) -> Figures:
-        """One recorded and one timed invocation of an operation that cannot be repeated (set-up per run)."""
+        """One recorded invocation, for what it asks of DynamoDB only."""
         event = op.event(0)
         with self.recorder.recording() as calls:
             self.invoke(event)
         return Figures(op.name, event[0], op.http, op.items, calls)
-
-
-def http(method: str, path: str, body: Any = None, **kw: Any) -> Event:
-    return http_event(method, path, body, **kw)
 
 
 def scheduled_event(function: str, when: datetime) -> Event:
@@ -338,6 +338,7 @@ def request_phase(bench: Bench, sizes: Sizes) -> list[Figures]:
         for member_id in (A, B):
             bench.invoke(http("POST", "/v1/members", {"member_id": member_id}))
         spending_service.adjust(A, "float", "credit", 1_000_000, "bench float", "f", now)
+        progress("seeding 1 000 lots and a year of check-ins")
         seed_many_lots(LOTS_MEMBER, 1000, now)
         seed_year_of_checkins(YEAR_MEMBER, now)
         sizes.member_after_lots, sizes.member_after_year = member_size(LOTS_MEMBER), member_size(YEAR_MEMBER)
@@ -412,7 +413,7 @@ def clock_round(bench: Bench, figures: Figures, when: datetime, seed: Callable[[
             report = bench.invoke(event)
         figures.calls = calls
     else:
-        figures.cpu.append(bench.moto.handler_cpu(lambda: bench.invoke(event)))
+        figures.cpu.append(bench.moto.handler_cpu(partial(bench.invoke, event)))
         report = None
     if report is not None and report["members"] + report["released_points"] == 0:
         raise RuntimeError(f"the points clock found nothing due at {when}: {report}")
@@ -432,8 +433,11 @@ def cold_starts() -> dict[str, float]:
 
 # -- report ------------------------------------------------------------------------------------------------------
 
+STARTED = time.perf_counter()
+
+
 def progress(text: str) -> None:
-    print(f"  .. {text}", file=sys.stderr, flush=True)
+    print(f"  {time.perf_counter() - STARTED:6.1f}s  {text}", file=sys.stderr, flush=True)
 
 
 def num(value: float) -> str:
