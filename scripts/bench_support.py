@@ -7,15 +7,20 @@
   which the recorder reads straight from moto around the write (those look-ups are not counted).
 - `MotoCpu` wraps moto's `BotocoreStubber.__call__` and sums the CPU time spent inside moto, so the handler's
   own CPU time is the process time of an invocation minus moto's share.
+- `provision`, `handler_of`, `Api` and `Context` run the functions in process, as tests/support does.
 - `import_seconds` imports a function module in a fresh interpreter, as a Lambda cold start does.
 """
 from __future__ import annotations
 
+import importlib.util
+import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,8 +29,11 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+import boto3
 from botocore.client import BaseClient
 from moto.core.botocore_stubber import BotocoreStubber
+
+from local.template import FunctionSpec, Route, Template
 
 Item = Mapping[str, Mapping[str, Any]]  # DynamoDB JSON: {"name": {"S": "..."}}
 Key = dict[str, Any]
@@ -150,8 +158,10 @@ class Call:
     wru: float = 0.0  # table writes
     index_wru: float = 0.0  # index upkeep of those writes
     tx_items: int = 0
+    items_read: int = 0
     events: int = 0  # PutEvents entries
     largest_item: int = 0  # bytes, of the items it wrote
+    largest_table: str = ""
     reported_cu: float | None = None  # ConsumedCapacity as moto returned it, if it did
 
     @property
@@ -163,12 +173,15 @@ class Call:
         return self.service == "dynamodb" and self.operation in WRITE_OPS
 
     def label(self) -> str:
-        extra = f"[{self.tx_items} items]" if self.tx_items else f"[{self.events}]" if self.events else ""
-        return f"{self.operation}{extra}" + (f" {self.target}" if self.target else "")
+        label = self.operation
+        if self.tx_items:
+            label += f"[{self.tx_items} items]"
+        if self.events:
+            label += f"[{self.events}]"
+        return f"{label} {self.target}".strip()
 
 
 _ORIGINAL_API_CALL = BaseClient._make_api_call
-ApiCall = Callable[[BaseClient, str, dict[str, Any]], dict[str, Any]]
 
 
 def reported_units(response: Mapping[str, Any]) -> float | None:
@@ -198,7 +211,8 @@ class Recorder:
 
     @contextmanager
     def recording(self) -> Iterator[list[Call]]:
-        self.calls = calls = []
+        calls: list[Call] = []
+        self.calls = calls
         try:
             yield calls
         finally:
@@ -232,14 +246,7 @@ class Recorder:
             response = _ORIGINAL_API_CALL(client, call.operation, params)
         finally:  # a cancelled transaction is charged too: on what it would have written
             after = [self._peek(client, table, key) for table, key, _ in targets]
-            transactional = call.operation == "TransactWriteItems"
-            call.tx_items = len(targets) if transactional else 0
-            call.target = ",".join(sorted({t for t, _, _ in targets}))
-            for (table, _, sent), old, new in zip(targets, before, after, strict=True):
-                size = max(item_size(old), item_size(new), item_size(sent))
-                call.wru += write_units(size, transactional)
-                call.index_wru += index_write_units(self.schemas[table], old, new)
-                call.largest_item = max(call.largest_item, size)
+            charge_write(call, self.schemas, targets, before, after)
             call.reported_cu = reported_units(response)
         return response
 
@@ -266,16 +273,31 @@ def _target(schemas: Mapping[str, TableSchema], table: str, body: Mapping[str, A
     return table, dict(body["Key"]), None
 
 
+def charge_write(call: Call, schemas: Mapping[str, TableSchema], targets: list[tuple[str, Key, Item | None]],
+                 before: list[Item | None], after: list[Item | None]) -> None:
+    """WRU of a write: each item on the larger of its before-image, after-image and the item sent, rounded up
+    to 1 KB (twice that in a transaction), plus the upkeep of the table's indexes."""
+    transactional = call.operation == "TransactWriteItems"
+    call.tx_items = len(targets) if transactional else 0
+    call.target = ",".join(sorted({table for table, _, _ in targets}))
+    for (table, _, sent), old, new in zip(targets, before, after, strict=True):
+        size = max(item_size(old), item_size(new), item_size(sent))
+        call.wru += write_units(size, transactional)
+        call.index_wru += index_write_units(schemas[table], old, new)
+        if size > call.largest_item:
+            call.largest_item, call.largest_table = size, table
+
+
 def charge_read(call: Call, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
     """RRU of a read: each item rounded up to 4 KB (a Query or Scan: the sum of its items), a miss costs the minimum."""
     op = call.operation
     consistency = "strong" if params.get("ConsistentRead") else "eventual"
     if op == "GetItem":
         call.rru = read_units(item_size(response.get("Item")), consistency)
-        call.target = params["TableName"]
+        call.target, call.items_read = params["TableName"], int("Item" in response)
     elif op in ("Query", "Scan"):
         call.rru = read_units(sum(item_size(i) for i in response.get("Items", [])), consistency)
-        call.target = params.get("IndexName") or params["TableName"]
+        call.target, call.items_read = params.get("IndexName") or params["TableName"], len(response.get("Items", []))
     elif op == "BatchGetItem":
         call.target = ",".join(sorted(params["RequestItems"]))
         for table, request in params["RequestItems"].items():
@@ -283,8 +305,11 @@ def charge_read(call: Call, params: Mapping[str, Any], response: Mapping[str, An
             found = response.get("Responses", {}).get(table, [])
             call.rru += sum(read_units(item_size(i), how) for i in found)
             call.rru += read_units(0, how) * (len(request["Keys"]) - len(found))
+            call.items_read += len(found)
     elif op == "TransactGetItems":
-        call.rru = sum(read_units(item_size(r.get("Item")), "transactional") for r in response.get("Responses", []))
+        answers = response.get("Responses", [])
+        call.rru = sum(read_units(item_size(r.get("Item")), "transactional") for r in answers)
+        call.items_read = sum("Item" in r for r in answers)
 
 
 # -- CPU time ----------------------------------------------------------------------------------------------------
@@ -306,13 +331,101 @@ class MotoCpu:
             finally:
                 meter.seconds += time.process_time() - start
 
-        BotocoreStubber.__call__ = timed  # type: ignore[method-assign]
+        BotocoreStubber.__call__ = timed  # type: ignore[method-assign, assignment]
 
     def handler_cpu(self, run: Callable[[], Any]) -> float:
         """CPU seconds of `run()` outside moto."""
         moto_before, start = self.seconds, time.process_time()
         run()
         return (time.process_time() - start) - (self.seconds - moto_before)
+
+
+# -- in-process Lambda on a moto account ------------------------------------------------------------------------
+
+def provision(template: Template, program: str) -> None:
+    """Tables (with their indexes) from template.yaml, the event bus, and the program document in SSM."""
+    from aws_lambda_powertools.utilities import parameters
+
+    dynamodb = boto3.client("dynamodb")
+    for name in template.of_type("AWS::DynamoDB::Table"):
+        props = template.resolve(template.properties(name))
+        request: dict[str, Any] = {"TableName": name, "KeySchema": props["KeySchema"], "BillingMode": "PAY_PER_REQUEST",
+                                   "AttributeDefinitions": props["AttributeDefinitions"]}
+        for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            if props.get(kind):
+                request[kind] = [{k: ix[k] for k in ("IndexName", "KeySchema", "Projection")} for ix in props[kind]]
+        dynamodb.create_table(**request)
+    boto3.client("events").create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
+    boto3.client("ssm").put_parameter(Name=os.environ["PROGRAM_PARAMETER"], Value=program, Type="String",
+                                      Tier="Advanced", Overwrite=True)
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+
+
+@dataclass
+class Context:
+    """The Lambda context a handler reads."""
+
+    function_name: str = "bench"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = "bench"
+    log_group_name: str = "/aws/lambda/bench"
+    log_stream_name: str = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+_handlers: dict[str, Handler] = {}
+
+
+def handler_of(spec: FunctionSpec) -> Handler:
+    """`app.handler` of a function, loaded once (a warm container) under a module name of its own."""
+    if spec.logical_id not in _handlers:
+        loader_spec = importlib.util.spec_from_file_location(f"fn_{spec.logical_id}", spec.code_dir / "app.py")
+        assert loader_spec and loader_spec.loader
+        mod = importlib.util.module_from_spec(loader_spec)
+        sys.modules[loader_spec.name] = mod
+        loader_spec.loader.exec_module(mod)
+        _handlers[spec.logical_id] = mod.handler
+    return _handlers[spec.logical_id]
+
+
+class Api:
+    """API Gateway (HTTP API, payload v2) in front of the functions: route matching and JWT claims."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        self.routes = [(re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", r.path) + "$"), r) for r in routes]
+
+    def event(self, method: str, path: str, body: Any = None, sub: str = "svc",
+              scope: str = "loyalty/service") -> tuple[str, dict[str, Any]]:
+        """(function logical id, event) of a request by a caller with these claims."""
+        for pattern, route in self.routes:
+            match = pattern.match(path)
+            if match and route.method == method:
+                return route.function, self._event(route.route_key, method, path, match.groupdict(), body,
+                                                   {"sub": sub, "scope": scope})
+        raise LookupError(f"no route {method} {path}")
+
+    @staticmethod
+    def _event(route_key: str, method: str, path: str, params: dict[str, str], body: Any,
+               claims: dict[str, str]) -> dict[str, Any]:
+        return {
+            "version": "2.0", "routeKey": route_key, "rawPath": path, "rawQueryString": "",
+            "headers": {"content-type": "application/json"}, "pathParameters": params or None,
+            "isBase64Encoded": False, "body": None if body is None else json.dumps(body),
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "bench", "domainName": "bench", "domainPrefix": "bench",
+                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
+                         "userAgent": "bench"},
+                "requestId": str(uuid.uuid4()), "routeKey": route_key, "stage": "$default", "time": "", "timeEpoch": 0,
+                "authorizer": {"jwt": {"claims": claims, "scopes": None}},
+            },
+        }
 
 
 # -- cold start --------------------------------------------------------------------------------------------------

@@ -181,7 +181,8 @@ def _raise_for(err: TransactWriteError, puts: list[tuple[str, Any]]) -> None:
             raise KeyAlreadyUsed(record.member_id, record.key) from err
         if kind == "stock":
             raise BusinessRuleRefused("OUT_OF_STOCK", f"{record.reward_id} is out of stock") from err
-    if any(r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons):
+    retry_codes = ("ConditionalCheckFailed", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
+    if any(r is not None and r.code in retry_codes for r in reasons):
         raise ConcurrentChange() from err
     if err.cause_response_code in ("TransactionConflictException", "ThrottlingException",
                                    "ProvisionedThroughputExceededException", "TransactionInProgressException"):
