@@ -1,0 +1,181 @@
+"""An independent model of the program for the ledger state machine: members as plain dicts of points per expiry
+date, written from DESIGN.md (it imports nothing from the product)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+
+MINOR_PER_POINT = {"USD": 100, "EUR": 100, "CNY": 700}
+CATEGORY = {"private-label": Fraction(3), "promo": Fraction(2)}
+TIERS = [("Member", 0, Fraction(1)), ("Silver", 2000, Fraction(5, 4)), ("Gold", 5000, Fraction(3, 2)),
+         ("Platinum", 15000, Fraction(2))]
+ACTIVITIES = {"review": (50, 5, 30), "checkin": (5, 1, 1), "profile_completed": (200, 1, None),
+              "social_share": (20, 3, 7)}  # points, at most, per window of days (None: ever)
+REWARDS = {"coffee": (500, None, None, True), "five-off": (1000, None, None, True),
+           "charity-100": (100, None, None, False), "miles-500": (1000, None, None, True),
+           "cashback-10": (2000, None, None, True), "lounge": (8000, "Gold", 10, True)}  # cost, min tier, stock, code
+WELCOME, REFERRAL, PENDING_DAYS, EXPIRY_DAYS, WINDOW_DAYS, REVIEW_DAYS, SOON_DAYS = 100, 500, 14, 365, 365, 365, 30
+
+
+def tier_index(name: str) -> int:
+    return [t[0] for t in TIERS].index(name)
+
+
+def earned_tier(qualifying: int) -> int:
+    return max(i for i, (_, need, _) in enumerate(TIERS) if need <= qualifying)
+
+
+def purchase_points(amount: int, currency: str, lines: list[tuple[str | None, int]], tier: str) -> int:
+    weighted = Fraction(amount - sum(a for _, a in lines))
+    for category, line_amount in lines:
+        weighted += line_amount * CATEGORY.get(category or "", Fraction(1))
+    return int(weighted * TIERS[tier_index(tier)][2] / MINOR_PER_POINT[currency])
+
+
+def expiry(at: datetime) -> str:
+    return (at.date() + timedelta(days=EXPIRY_DAYS)).isoformat()
+
+
+@dataclass
+class AccrualLot:
+    tx: str
+    kind: str
+    points: int
+    amount: int | None
+    earned_day: str
+    expires_on: str
+    available_at: datetime | None
+    pending: bool
+    refunded: int = 0
+    reversed: int = 0
+
+
+@dataclass
+class Redemption:
+    rid: str
+    reward: str
+    quantity: int
+    points: int
+    draws: dict[str, int]
+    cancelled: bool = False
+
+
+@dataclass
+class Member:
+    member_id: str
+    referral_code: str
+    referred_by: str | None = None
+    referral_paid: bool = False
+    buckets: dict[str, int] = field(default_factory=dict)
+    debt: int = 0
+    lifetime: int = 0
+    qualifying_by_day: dict[str, int] = field(default_factory=dict)
+    tier: str = "Member"
+    review_on: str | None = None
+    activity_days: dict[str, list[str]] = field(default_factory=dict)
+    lots: dict[str, AccrualLot] = field(default_factory=dict)
+    redemptions: dict[str, Redemption] = field(default_factory=dict)
+
+    # --- points per expiry date ---------------------------------------------------------------------------------
+    @property
+    def available(self) -> int:
+        return sum(self.buckets.values()) - self.debt
+
+    @property
+    def pending(self) -> int:
+        return sum(lot.points - lot.reversed for lot in self.lots.values() if lot.pending)
+
+    def spendable(self, today: date) -> int:
+        return sum(p for d, p in self.buckets.items() if d > today.isoformat()) - self.debt
+
+    def credit(self, day: str, points: int) -> None:
+        self.buckets[day] = self.buckets.get(day, 0) + points
+        repay = min(self.debt, self.buckets[day])
+        self.buckets[day] -= repay
+        self.debt -= repay
+
+    def consume(self, points: int, today: date) -> dict[str, int]:
+        """Soonest-expiring first, never a date that has come; a shortfall becomes debt (only reversals get one)."""
+        draws: dict[str, int] = {}
+        need = points
+        for day in sorted(d for d in self.buckets if d > today.isoformat()):
+            take = min(need, self.buckets[day])
+            if take:
+                self.buckets[day] -= take
+                draws[day] = take
+                need -= take
+        self.debt += need
+        return draws
+
+    def give_back(self, draws: dict[str, int], today: date) -> tuple[int, int]:
+        returned = forfeited = 0
+        for day, points in draws.items():
+            if day <= today.isoformat():
+                forfeited += points
+            else:
+                self.credit(day, points)
+                returned += points
+        return returned, forfeited
+
+    def expire(self, today: date) -> dict[str, int]:
+        gone = {}
+        for day in sorted(d for d in self.buckets if d <= today.isoformat()):
+            left = self.buckets.pop(day)
+            if left:
+                gone[day] = left
+        return gone
+
+    def expiring(self, today: date) -> list[dict[str, object]]:
+        until = (today + timedelta(days=SOON_DAYS)).isoformat()
+        return [{"date": d, "points": p} for d, p in sorted(self.buckets.items())
+                if today.isoformat() < d <= until and p > 0]
+
+    # --- qualifying points and tiers ----------------------------------------------------------------------------
+    def qualifying(self, today: date) -> int:
+        horizon = (today - timedelta(days=WINDOW_DAYS)).isoformat()
+        return sum(p for d, p in self.qualifying_by_day.items() if d > horizon)
+
+    def qualify(self, day: str, points: int) -> None:
+        self.qualifying_by_day[day] = self.qualifying_by_day.get(day, 0) + points
+
+    def upgrade(self, now: datetime) -> bool:
+        target = earned_tier(self.qualifying(now.date()))
+        if target <= tier_index(self.tier):
+            return False
+        self.tier = TIERS[target][0]
+        self.review_on = (now.date() + timedelta(days=REVIEW_DAYS)).isoformat()
+        return True
+
+    def review(self, now: datetime) -> None:
+        if self.review_on is None or self.review_on > now.date().isoformat():
+            return
+        earned, held = earned_tier(self.qualifying(now.date())), tier_index(self.tier)
+        new = earned if earned >= held else held - 1
+        self.tier = TIERS[new][0]
+        self.review_on = (now.date() + timedelta(days=REVIEW_DAYS)).isoformat() if new else None
+
+    def activity_allowed(self, activity: str, today: date) -> bool:
+        _, most, window = ACTIVITIES[activity]
+        days = self.activity_days.get(activity, [])
+        horizon = "" if window is None else (today - timedelta(days=window)).isoformat()
+        return len([d for d in days if d > horizon]) < most
+
+    def view(self, today: date) -> dict[str, object]:
+        qualifying = self.qualifying(today)
+        index = tier_index(self.tier)
+        nxt = None
+        if index + 1 < len(TIERS):
+            name, need, _ = TIERS[index + 1]
+            nxt = {"name": name, "qualifying_needed": max(0, need - qualifying)}
+        return {"member_id": self.member_id, "tier": self.tier, "referral_code": self.referral_code,
+                "balance": {"available": self.available, "pending": self.pending, "lifetime": self.lifetime,
+                            "qualifying": qualifying},
+                "next_tier": nxt, "expiring": self.expiring(today)}
+
+
+def reversal_take(lot: AccrualLot, refund: int) -> int:
+    amount = lot.amount if lot.amount is not None else 1
+    if lot.refunded + refund >= amount:
+        return lot.points - lot.reversed
+    return min(lot.points - lot.reversed, lot.points * refund // amount)

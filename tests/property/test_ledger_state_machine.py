@@ -1,0 +1,459 @@
+"""A hypothesis state machine over the real handlers in process (moto): enroll, earn, replay, redeem, cancel,
+reverse, transfer, adjust, and let time pass through the scheduled jobs. After every step the audit must be
+clean and every member must look exactly as an independent model (tests/property/ledger_model.py) predicts.
+
+Speed: one moto account per test; each example starts from empty tables (cleared in moto's backend, which is
+much cheaper than creating tables) and a simulated clock that the HTTP handlers read through their `utcnow`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
+
+from loyalty.service.audit import audit_all
+from tests.support.aws import TEMPLATE
+from tests.support.functions import Answer, bus_event, call, module, scheduled
+
+from .ledger_model import (
+    ACTIVITIES,
+    PENDING_DAYS,
+    REFERRAL,
+    REWARDS,
+    TIERS,
+    WELCOME,
+    AccrualLot,
+    Member,
+    Redemption,
+    expiry,
+    purchase_points,
+    reversal_take,
+    tier_index,
+)
+
+BASE = datetime(2031, 3, 2, 9, 30, tzinfo=UTC)  # simulated; after any real "now" the suite runs at
+MEMBERS = ["m0", "m1", "m2"]
+ADMIN = {"sub": "ops", "scope": "loyalty/admin"}
+SERVICE = {"sub": "pos", "scope": "loyalty/service"}
+EXAMPLES_PER_RUN = 20  # four runs (two per worker under `-n 2`): 520 examples
+STEPS = 12
+
+
+class Clock:
+    now = BASE
+
+
+def self_token(member_id: str) -> dict[str, str]:
+    return {"sub": member_id, "scope": ""}
+
+
+def wipe_tables() -> None:
+    for table in dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables.values():
+        table.items.clear()
+
+
+def day_start(day: str) -> str:
+    return f"{day}T00:00:00Z"
+
+
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass
+class Sent:
+    kind: str
+    method: str
+    path: str
+    body: dict[str, Any]
+    who: dict[str, str]
+    answer: Answer
+
+
+def error_code(answer: Answer) -> str:
+    assert isinstance(answer.body, dict) and set(answer.body) == {"error"}, answer.body
+    assert set(answer.body["error"]) == {"code", "message"}, answer.body
+    return str(answer.body["error"]["code"])
+
+
+def expect_error(answer: Answer, status: int, code: str | None = None) -> None:
+    assert answer.status == status, (status, answer.status, answer.body)
+    got = error_code(answer)
+    assert code is None or got == code, (code, got)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        wipe_tables()
+        Clock.now = BASE
+        self.members: dict[str, Member] = {}
+        self.lounge_used = 0
+        self.log: list[Sent] = []
+        self.n = 0
+
+    # --- plumbing -------------------------------------------------------------------------------------------------
+    @property
+    def today(self) -> Any:
+        return Clock.now.date()
+
+    def key(self, prefix: str) -> str:
+        self.n += 1
+        return f"{prefix}{self.n:04d}"
+
+    def send(self, kind: str, method: str, path: str, body: Any, who: dict[str, str]) -> Answer:
+        Clock.now += timedelta(minutes=1)
+        answer = call(method, path, body, **who)
+        if answer.status == 201 and kind:
+            self.log.append(Sent(kind, method, path, body, who, answer))
+        return answer
+
+    def check_member_view(self, member_id: str, view: Any) -> None:
+        assert view == self.members[member_id].view(self.today), (view, self.members[member_id].view(self.today))
+
+    def enroll(self, member_id: str, referrer: str | None) -> None:
+        body: dict[str, Any] = {"member_id": member_id}
+        if referrer is not None:
+            body["referral_code"] = self.members[referrer].referral_code
+        answer = self.send("", "POST", "/v1/members", body, self_token(member_id))
+        if member_id in self.members:
+            expect_error(answer, 409, "ALREADY_ENROLLED")
+            return
+        assert answer.status == 201, answer.body
+        m = Member(member_id, answer.body["referral_code"], referred_by=referrer)
+        m.credit(expiry(Clock.now), WELCOME)
+        m.lifetime = WELCOME
+        self.members[member_id] = m
+        self.check_member_view(member_id, answer.body)
+
+    # --- rules: members and earning ------------------------------------------------------------------------------
+    @initialize()
+    def two_members(self) -> None:
+        self.enroll("m0", None)
+        self.enroll("m1", None)
+
+    @rule(member=st.sampled_from(MEMBERS), referrer=st.sampled_from([None, *MEMBERS]))
+    def enroll_member(self, member: str, referrer: str | None) -> None:
+        if referrer is not None and referrer not in self.members:
+            referrer = None
+        self.enroll(member, referrer)
+
+    @rule(member=st.sampled_from(MEMBERS), amount=st.integers(1, 1_600_000), currency=st.sampled_from(["USD", "EUR", "CNY"]),
+          lines=st.lists(st.tuples(st.sampled_from([None, "private-label", "promo", "toys"]), st.integers(0, 450)),
+                         max_size=3),
+          back=st.sampled_from([None, None, None, timedelta(hours=3), timedelta(days=13, hours=23),
+                                timedelta(days=15), timedelta(days=29), timedelta(days=31)]),
+          channel=st.sampled_from([None, "online", "store", "app"]))
+    def purchase(self, member: str, amount: int, currency: str, lines: list[tuple[str | None, int]],
+                 back: timedelta | None, channel: str | None) -> None:
+        line_amounts = [(cat, max(1, amount * permille // 1000)) for cat, permille in lines]
+        tx = self.key("p")
+        body: dict[str, Any] = {"transaction_id": tx, "kind": "purchase", "amount_minor": amount, "currency": currency}
+        if line_amounts:
+            body["lines"] = [{"sku": f"S{i}", "category": cat, "amount_minor": a} if cat else {"amount_minor": a}
+                             for i, (cat, a) in enumerate(line_amounts)]
+        if channel:
+            body["channel"] = channel
+        now = Clock.now + timedelta(minutes=1)
+        occurred = now
+        if back is not None:
+            occurred = now - back
+            body["occurred_at"] = occurred.strftime("%Y-%m-%dT%H:%M:%SZ")
+        answer = self.send("accrual", "POST", f"/v1/members/{member}/accruals", body, SERVICE)
+        if sum(a for _, a in line_amounts) > amount or (back is not None and back > timedelta(days=30)):
+            expect_error(answer, 422)
+            return
+        if member not in self.members:
+            expect_error(answer, 404, "MEMBER_NOT_FOUND")
+            return
+        assert answer.status == 201, answer.body
+        m = self.members[member]
+        points = purchase_points(amount, currency, line_amounts, m.tier)
+        hold_ends = occurred + timedelta(days=PENDING_DAYS)
+        pending = hold_ends > now
+        lot = AccrualLot(tx, "purchase", points, amount, occurred.date().isoformat(), expiry(occurred), hold_ends, pending)
+        m.lots[tx] = lot
+        if not pending:
+            m.credit(lot.expires_on, points)
+        m.lifetime += points
+        m.qualify(lot.earned_day, points)
+        got = answer.body["accrual"]
+        assert (got["transaction_id"], got["points"], got["status"]) == (tx, points, "pending" if pending else "available")
+        assert moment(got["available_at"]) == hold_ends
+        assert got["expires_at"] == day_start(lot.expires_on)
+        self.check_member_view(member, answer.body["member"])
+        if m.referred_by and not m.referral_paid:
+            m.referral_paid = True
+            referrer = self.members[m.referred_by]
+            referrer.credit(expiry(now), REFERRAL)
+            referrer.lifetime += REFERRAL
+            referrer.qualify(now.date().isoformat(), REFERRAL)
+
+    @rule(member=st.sampled_from(MEMBERS), activity=st.sampled_from([*ACTIVITIES, "dance"]))
+    def activity(self, member: str, activity: str) -> None:
+        tx = self.key("a")
+        body = {"transaction_id": tx, "kind": "activity", "activity": activity}
+        answer = self.send("accrual", "POST", f"/v1/members/{member}/accruals", body, SERVICE)
+        if activity not in ACTIVITIES:
+            expect_error(answer, 422, "UNKNOWN_ACTIVITY") if member in self.members else expect_error(answer, 404)
+            return
+        if member not in self.members:
+            expect_error(answer, 404, "MEMBER_NOT_FOUND")
+            return
+        m = self.members[member]
+        if not m.activity_allowed(activity, self.today):
+            expect_error(answer, 409, "ACTIVITY_CAP_REACHED")
+            return
+        assert answer.status == 201, answer.body
+        points = ACTIVITIES[activity][0]
+        m.activity_days.setdefault(activity, []).append(self.today.isoformat())
+        lot = AccrualLot(tx, "activity", points, None, self.today.isoformat(), expiry(Clock.now), None, False)
+        m.lots[tx] = lot
+        m.credit(lot.expires_on, points)
+        m.lifetime += points
+        m.qualify(lot.earned_day, points)
+        assert answer.body["accrual"]["points"] == points and answer.body["accrual"]["status"] == "available"
+        self.check_member_view(member, answer.body["member"])
+
+    # --- rules: spending ------------------------------------------------------------------------------------------
+    @rule(member=st.sampled_from(MEMBERS), reward=st.sampled_from([*REWARDS, "yacht"]), quantity=st.integers(1, 3),
+          as_service=st.booleans())
+    def redeem(self, member: str, reward: str, quantity: int, as_service: bool) -> None:
+        rid = self.key("r")
+        body = {"redemption_id": rid, "reward_id": reward, "quantity": quantity}
+        who = SERVICE if as_service else self_token(member)
+        answer = self.send("redemption", "POST", f"/v1/members/{member}/redemptions", body, who)
+        if member not in self.members:
+            expect_error(answer, 404, "MEMBER_NOT_FOUND")
+            return
+        if reward not in REWARDS:
+            expect_error(answer, 404, "REWARD_NOT_FOUND")
+            return
+        m = self.members[member]
+        cost, min_tier, stock, needs_code = REWARDS[reward]
+        if min_tier and tier_index(m.tier) < tier_index(min_tier):
+            expect_error(answer, 409, "TIER_REQUIRED")
+            return
+        if m.spendable(self.today) < cost * quantity:
+            expect_error(answer, 409, "INSUFFICIENT_POINTS")
+            return
+        if stock is not None and self.lounge_used + quantity > stock:
+            expect_error(answer, 409, "OUT_OF_STOCK")
+            return
+        assert answer.status == 201, answer.body
+        draws = m.consume(cost * quantity, self.today)
+        if stock is not None:
+            self.lounge_used += quantity
+        m.redemptions[rid] = Redemption(rid, reward, quantity, cost * quantity, draws)
+        got = answer.body["redemption"]
+        assert (got["redemption_id"], got["reward_id"], got["points"]) == (rid, reward, cost * quantity)
+        assert (got["code"] is not None) == needs_code
+        self.check_member_view(member, answer.body["member"])
+
+    @rule(member=st.sampled_from(MEMBERS), data=st.data())
+    def cancel(self, member: str, data: st.DataObject) -> None:
+        m = self.members.get(member)
+        choices = sorted(m.redemptions) if m else []
+        rid = data.draw(st.sampled_from([*choices, "r-unknown"]), label="redemption")
+        answer = self.send("", "POST", f"/v1/members/{member}/redemptions/{rid}/cancellation", None, self_token(member))
+        if m is None:
+            expect_error(answer, 404, "MEMBER_NOT_FOUND")
+            return
+        if rid not in m.redemptions:
+            expect_error(answer, 404, "REDEMPTION_NOT_FOUND")
+            return
+        redemption = m.redemptions[rid]
+        if redemption.cancelled:
+            expect_error(answer, 409, "ALREADY_CANCELLED")
+            return
+        assert answer.status == 201, answer.body
+        returned, forfeited = m.give_back(redemption.draws, self.today)
+        redemption.cancelled = True
+        if REWARDS[redemption.reward][2] is not None:
+            self.lounge_used -= redemption.quantity
+        got = answer.body["cancellation"]
+        assert (got["points"], got["expired_points"]) == (returned, forfeited)
+        self.check_member_view(member, answer.body["member"])
+
+    @rule(member=st.sampled_from(MEMBERS), data=st.data(),
+          mode=st.sampled_from(["full", "partial", "partial", "over", "unknown"]))
+    def reverse(self, member: str, data: st.DataObject, mode: str) -> None:
+        m = self.members.get(member)
+        lots = sorted(m.lots) if m else []
+        if mode == "unknown" or not lots:
+            answer = self.send("reversal", "POST", f"/v1/members/{member}/accruals/nope/reversals",
+                               {"reversal_id": self.key("v"), "amount_minor": 1}, SERVICE)
+            expect_error(answer, 404)
+            return
+        assert m is not None
+        lot = m.lots[data.draw(st.sampled_from(lots), label="transaction")]
+        left = (lot.amount if lot.amount is not None else 1) - lot.refunded
+        body: dict[str, Any] = {"reversal_id": self.key("v")}
+        refund = left
+        if mode == "partial" and lot.amount is not None and left > 0:
+            refund = data.draw(st.integers(1, left), label="refund")
+            body["amount_minor"] = refund
+        elif mode == "over":
+            refund = left + data.draw(st.integers(1, 1000), label="excess")
+            body["amount_minor"] = refund
+        answer = self.send("reversal", "POST", f"/v1/members/{member}/accruals/{lot.tx}/reversals", body, SERVICE)
+        if refund <= 0 or refund > left or (lot.amount is None and "amount_minor" in body):
+            expect_error(answer, 409, "REFUND_EXCEEDS_AMOUNT")
+            return
+        assert answer.status == 201, answer.body
+        take = reversal_take(lot, refund)
+        from_pending = min(take, lot.points - lot.reversed) if lot.pending else 0
+        m.consume(take - from_pending, self.today)  # a shortfall becomes debt
+        lot.refunded += refund
+        lot.reversed += take
+        m.lifetime -= take
+        if lot.earned_day in m.qualifying_by_day:
+            m.qualifying_by_day[lot.earned_day] = max(0, m.qualifying_by_day[lot.earned_day] - take)
+        assert answer.body["reversal"]["points"] == take
+        self.check_member_view(member, answer.body["member"])
+
+    @rule(sender=st.sampled_from(MEMBERS), recipient=st.sampled_from([*MEMBERS, "ghost"]),
+          points=st.integers(1, 3000))
+    def transfer(self, sender: str, recipient: str, points: int) -> None:
+        body = {"transfer_id": self.key("x"), "to_member_id": recipient, "points": points}
+        answer = self.send("transfer", "POST", f"/v1/members/{sender}/transfers", body, self_token(sender))
+        if sender not in self.members or recipient not in self.members:
+            expect_error(answer, 404, "MEMBER_NOT_FOUND")
+            return
+        if sender == recipient:
+            expect_error(answer, 409, "SAME_MEMBER")
+            return
+        s, r = self.members[sender], self.members[recipient]
+        if s.spendable(self.today) < points:
+            expect_error(answer, 409, "INSUFFICIENT_POINTS")
+            return
+        assert answer.status == 201, answer.body
+        for day, drawn in sorted(s.consume(points, self.today).items()):
+            r.credit(day, drawn)
+        self.check_member_view(sender, answer.body["member"])
+
+    @rule(member=st.sampled_from(MEMBERS), points=st.integers(-3000, 3000).filter(bool))
+    def adjust(self, member: str, points: int) -> None:
+        body = {"adjustment_id": self.key("j"), "points": points, "reason": "state machine"}
+        answer = self.send("adjustment", "POST", f"/v1/admin/members/{member}/adjustments", body, ADMIN)
+        if member not in self.members:
+            expect_error(answer, 404, "MEMBER_NOT_FOUND")
+            return
+        m = self.members[member]
+        if points < 0 and m.spendable(self.today) < -points:
+            expect_error(answer, 409, "INSUFFICIENT_POINTS")
+            return
+        assert answer.status == 201, answer.body
+        if points > 0:
+            m.credit(expiry(Clock.now), points)
+            m.lifetime += points
+        else:
+            m.consume(-points, self.today)
+        self.check_member_view(member, answer.body["member"])
+
+    # --- rules: idempotency -----------------------------------------------------------------------------------------
+    @precondition(lambda self: bool(self.log))
+    @rule(data=st.data(), changed=st.booleans())
+    def replay(self, data: st.DataObject, changed: bool) -> None:
+        sent = data.draw(st.sampled_from(self.log), label="replayed request")
+        body = dict(sent.body)
+        if changed:
+            if sent.kind == "accrual" and body["kind"] == "purchase":
+                body["amount_minor"] += 1
+            elif sent.kind == "accrual":
+                body["activity"] = "checkin" if body["activity"] != "checkin" else "review"
+            elif sent.kind == "reversal":
+                body["amount_minor"] = body.get("amount_minor", 0) + 1
+            elif sent.kind == "redemption":
+                body["quantity"] = body["quantity"] % 3 + 1
+            elif sent.kind == "transfer":
+                body["points"] += 1
+            else:
+                body["reason"] += " (changed)"
+        answer = self.send("", sent.method, sent.path, body, sent.who)
+        if changed:
+            expect_error(answer, 409, "IDEMPOTENCY_MISMATCH")
+        else:
+            assert (answer.status, answer.body) == (sent.answer.status, sent.answer.body)
+
+    # --- rules: time ------------------------------------------------------------------------------------------------
+    @rule(days=st.sampled_from([0, 1, 1, 2, 6, 13, 14, 15, 29, 31, 90, 200, 364, 365]), hours=st.integers(0, 23))
+    def time_passes(self, days: int, hours: int) -> None:
+        Clock.now += timedelta(days=days, hours=hours)
+
+    @rule()
+    def points_clock(self) -> None:
+        now = Clock.now
+        report = scheduled("ExpireFunction", now)
+        released = expired = 0
+        for m in self.members.values():
+            due = sorted((lot for lot in m.lots.values() if lot.pending and lot.available_at and lot.available_at <= now),
+                         key=lambda lot: (lot.available_at.date().isoformat() if lot.available_at else "", "accrual#" + lot.tx))
+            for lot in due:
+                lot.pending = False
+                m.credit(lot.expires_on, lot.points - lot.reversed)
+                released += lot.points - lot.reversed
+            expired += sum(m.expire(now.date()).values())
+        assert (report["released_points"], report["expired_points"]) == (released, expired), report
+        assert report["complete"] is True
+
+    @rule(member=st.sampled_from(MEMBERS))
+    def points_accrued_event(self, member: str) -> None:
+        m = self.members.get(member)
+        if m is None:
+            return
+        result = bus_event("TierEvaluateFunction", "loyalty", "PointsAccrued", {"member_id": member}, Clock.now)
+        assert result == {"member_id": member, "changed": m.upgrade(Clock.now)}
+
+    @rule()
+    def tier_review(self) -> None:
+        scheduled("TierEvaluateFunction", Clock.now)
+        for m in self.members.values():
+            m.review(Clock.now)
+
+    # --- after every step -------------------------------------------------------------------------------------------
+    @invariant()
+    def audit_is_clean(self) -> None:
+        assert audit_all()[1] == []
+
+    @invariant()
+    def members_are_as_modelled(self) -> None:
+        for member_id in MEMBERS:
+            answer = call("GET", f"/v1/members/{member_id}", **ADMIN)
+            if member_id not in self.members:
+                assert answer.status == 404
+                continue
+            assert answer.status == 200
+            self.check_member_view(member_id, answer.body)
+
+    @invariant()
+    def liability_and_tiers_add_up(self) -> None:
+        stats = call("GET", "/v1/admin/stats", **ADMIN).body
+        assert stats["points"]["outstanding"] == sum(m.available + m.pending for m in self.members.values())
+        assert stats["members"] == len(self.members)
+        assert stats["tiers"] == {name: sum(m.tier == name for m in self.members.values()) for name, _, _ in TIERS}
+        rewards = call("GET", "/v1/rewards", sub=None).body["items"]
+        assert next(r for r in rewards if r["reward_id"] == "lounge")["stock_left"] == 10 - self.lounge_used
+
+
+@pytest.fixture
+def simulated_clock(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    for logical_id in TEMPLATE.functions():
+        mod = module(logical_id)
+        if hasattr(mod, "utcnow"):
+            monkeypatch.setattr(mod, "utcnow", lambda: Clock.now)
+
+
+MACHINE_SETTINGS = settings(max_examples=EXAMPLES_PER_RUN, stateful_step_count=STEPS, deadline=None,
+                            suppress_health_check=list(HealthCheck), print_blob=True)
+
+
+@pytest.mark.parametrize("run", range(4))
+def test_ledger_state_machine(simulated_clock: None, run: int) -> None:
+    run_state_machine_as_test(LedgerMachine, settings=MACHINE_SETTINGS)
