@@ -58,7 +58,10 @@ def check_member(member: MemberState, entries: list[LedgerEntry], lots: list[Lot
     problems += _tiling(member, lots)
     if wallet.pending != sum(lot.pending_points for lot in lots):
         problems.append(f"pending {wallet.pending} differs from pending lots")
-    if wallet.debt < 0 or (wallet.debt > 0 and any(b.remaining for b in wallet.buckets.values())):
+    # points dated on or before the last posting had expired by then (even if the clock had not swept them yet):
+    # a reversal cannot take them, so only later-dated points must have repaid a debt
+    last_day = max((e.created_at.date().isoformat() for e in entries), default="")
+    if wallet.debt < 0 or (wallet.debt > 0 and any(b.remaining for d, b in wallet.buckets.items() if d > last_day)):
         problems.append(f"debt {wallet.debt} while points remain: later credits must repay it first")
     if wallet.available < 0 and not any(e.type == "reversal" for e in entries):
         problems.append(f"available {wallet.available} below zero without a reversal")

@@ -15,6 +15,7 @@ from .execution import execute
 
 def accrue(member_id: str, cmd: accrual.AccrualCommand, fingerprint: str, now: datetime) -> dict[str, Any]:
     def build() -> Any:
+        accrual.check_occurred_at(cmd.occurred_at, now)  # in build: a replay still answers as it did
         program = current_program()
         member = member_or_404(member_id)
         referrer = None

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..domain.errors import BusinessRuleRefused, LoyaltyError, idempotency_mismatch
+from ..domain.errors import BusinessRuleRefused, InvalidRequest, LoyaltyError, NotFound, idempotency_mismatch
 from ..domain.ledger import Posting
 from ..platform import bus
 from ..platform.observability import logger, metrics
@@ -42,7 +42,7 @@ def execute(member_id: str, key: str, fingerprint: str | None, build: Callable[[
     for attempt in range(MAX_ATTEMPTS):
         try:
             posting = build()
-        except BusinessRuleRefused:
+        except (BusinessRuleRefused, InvalidRequest, NotFound):
             # a replay of a request that once succeeded must answer as it did, even if the rule now refuses
             previous = replay(member_id, key, fingerprint)
             if previous is not None:
