@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "layers" / "loyalty" / "loyalty" / "openapi.json"
+PUBLIC_PATHS = ["/v1/rewards", "/v1/program"]
 HTTP_FUNCTIONS = ["enroll", "accrue", "member_read", "redeem", "transfer", "admin", "catalog"]
 
 
@@ -31,6 +32,9 @@ def generate() -> str:
         merge.add_file(ROOT / "functions" / name / "app.py", resolver_name="app")
     schema = json.loads(merge.get_openapi_json_schema())
     _drop_default_422(schema)
+    for path in PUBLIC_PATHS:  # the routes with `Auth: Authorizer: NONE` in template.yaml
+        for operation in schema["paths"].get(path, {}).values():
+            operation["security"] = []
     return json.dumps(schema, indent=1, sort_keys=True) + "\n"
 
 
