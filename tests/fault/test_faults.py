@@ -21,8 +21,8 @@ from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 from loyalty.service import execution
 from loyalty.service.audit import audit_all
 from loyalty.storage import repository
-from tests.support.aws import TEMPLATE
-from tests.support.functions import Answer, Context, bus_event, call, http_event
+from tests.support.aws import TEMPLATE, program_document, put_program
+from tests.support.functions import Answer, Context, bus_event, call, http_event, module
 
 ADMIN = {"sub": "ops", "scope": "loyalty/admin"}
 SERVICE = {"sub": "pos", "scope": "loyalty/service"}
@@ -49,7 +49,7 @@ class Wire:
         if request.headers.get("X-Amz-Target", b"") not in (TRANSACT_WRITE, TRANSACT_WRITE.encode()):
             return self.moto(stubber, event_name, request, **kwargs)  # type: ignore[no-any-return]
         self.seen += 1
-        step = self.script.pop(0) if self.script else PASS
+        step: Any = self.script.pop(0) if self.script else PASS
         if step == PASS:
             return self.moto(stubber, event_name, request, **kwargs)  # type: ignore[no-any-return]
         if step == TIMEOUT_AFTER_COMMIT:
@@ -299,6 +299,57 @@ def test_changed_body_after_a_lost_answer_is_an_idempotency_mismatch(moto_aws: N
     sound()
 
 
+# --- replays that come late, or after the program changed ---------------------------------------------------------------
+
+@pytest.fixture
+def clock_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+    """Let the HTTP handlers see a chosen 'now' (they read it through their module's utcnow)."""
+    current: list[datetime] = []
+    for logical_id in TEMPLATE.functions():
+        mod = module(logical_id)
+        if hasattr(mod, "utcnow"):
+            monkeypatch.setattr(mod, "utcnow", lambda: current[-1])
+    return current.append
+
+
+def test_a_late_replay_of_a_back_dated_accrual_answers_as_it_did(moto_aws: None,
+                                                                 clock_at: Callable[[datetime], None]) -> None:
+    t = datetime.now(UTC).replace(microsecond=0)
+    clock_at(t)
+    enroll("m-1")
+    body = {**PURCHASE, "occurred_at": (t - timedelta(days=20)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    first = ok(accrue(body))
+    clock_at(t + timedelta(days=40))  # the payment is now 60 days old: too old for a new accrual
+    assert ok(accrue(body)) == first
+    changed = accrue({**body, "amount_minor": 1})
+    assert changed.status == 409 and changed.body["error"]["code"] == "IDEMPOTENCY_MISMATCH"
+    fresh = accrue({**body, "transaction_id": "t-2"})
+    assert fresh.status == 422 and fresh.body["error"]["code"] == "OCCURRED_AT_TOO_OLD"
+    assert total("m-1") == 223
+    sound()
+
+
+def test_replays_answer_as_they_did_after_the_program_changed(moto_aws: None) -> None:
+    enroll("m-1")
+    cny = {**PURCHASE, "currency": "CNY", "amount_minor": 7_000}
+    first = ok(accrue(cny))
+    assert first["accrual"]["points"] == 10
+    ok(call("POST", "/v1/admin/members/m-1/adjustments", {"adjustment_id": "a", "points": 2_000, "reason": "x"}, **ADMIN))
+    miles = {"redemption_id": "r-1", "reward_id": "miles-500"}
+    redeemed = ok(call("POST", "/v1/members/m-1/redemptions", miles, **SERVICE))
+    document = program_document()
+    del document["earn"]["currencies"]["CNY"]
+    document["rewards"] = [r for r in document["rewards"] if r["reward_id"] != "miles-500"]
+    put_program(document)
+    assert ok(accrue(cny)) == first
+    assert ok(call("POST", "/v1/members/m-1/redemptions", miles, **SERVICE)) == redeemed
+    fresh = accrue({**cny, "transaction_id": "t-2"})
+    assert fresh.status == 422 and fresh.body["error"]["code"] == "UNSUPPORTED_CURRENCY"
+    gone = call("POST", "/v1/members/m-1/redemptions", {"redemption_id": "r-2", "reward_id": "miles-500"}, **SERVICE)
+    assert gone.status == 404
+    assert total("m-1") == 100 + 10 + 2_000 - 1_000
+
+
 # --- duplicate event deliveries ------------------------------------------------------------------------------------------
 
 def captured(tx: str, amount: int) -> dict[str, Any]:
@@ -355,7 +406,7 @@ def concurrently(requests: list[tuple[str, str, Any, dict[str, str]]]) -> list[A
     """Send every request at once, each from its own container, and return the answers in order."""
     prepared = []
     for n, (method, path, body, who) in enumerate(requests):
-        function, event = http_event(method, path, body, **who)
+        function, event = http_event(method, path, body, sub=who["sub"], scope=who["scope"])
         prepared.append((container(function, n), event))
     answers: list[Answer | None] = [None] * len(prepared)
     start = threading.Barrier(len(prepared))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -101,7 +101,7 @@ def clock_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
     current: list[datetime] = []
 
     def now() -> datetime:
-        return current[-1] if current else datetime.now(timezone.utc)
+        return current[-1] if current else datetime.now(UTC)
 
     for logical_id in TEMPLATE.functions():
         mod = module(logical_id)
@@ -250,7 +250,7 @@ def seed_small_lots(member_id: str, count: int, now: datetime) -> int:
 def test_a_redemption_drawing_on_a_thousand_lots_is_one_transaction(moto_aws: None, api_calls: Counter[str]) -> None:
     enroll("m-1")
     ok(redeem("m-1", "r-0", "charity-100"))  # spend the welcome points: what is left lives in the small lots
-    total = seed_small_lots("m-1", 1000, datetime.now(timezone.utc))
+    total = seed_small_lots("m-1", 1000, datetime.now(UTC))
     assert total == 2000
     assert balance("m-1")["available"] == 2000
     api_calls.clear()
@@ -285,7 +285,7 @@ def test_reversal_takes_pending_first(moto_aws: None) -> None:
 
 
 def test_reversal_of_spent_points_becomes_debt_that_later_earnings_repay(moto_aws: None) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     enroll("m-1")
     # 20 days old: past the 14-day hold, so available at once
     acc = accrue("m-1", "t-1", 50_000, occurred_at=(now - timedelta(days=20)).strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -343,7 +343,7 @@ def test_payment_refunded_event_reverses(moto_aws: None) -> None:
 # --- transfer -----------------------------------------------------------------------------------------------------
 
 def test_transfer_keeps_expiry_dates(moto_aws: None, clock_at: Callable[[datetime], None]) -> None:
-    t = datetime.now(timezone.utc).replace(hour=12, minute=0, second=0, microsecond=0)
+    t = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     clock_at(t - timedelta(days=345))
     enroll("m-1")
     ok(redeem("m-1", "r-welcome", "charity-100"))  # spend the welcome points, which expire on the same day
@@ -432,7 +432,7 @@ def test_admin_stats_track_the_liability(moto_aws: None) -> None:
 # --- bad inputs ------------------------------------------------------------------------------------------------------
 
 def _iso(delta: timedelta) -> str:
-    return (datetime.now(timezone.utc) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 PURCHASE = {"transaction_id": "t-bad", "kind": "purchase", "amount_minor": 1000, "currency": "USD"}
@@ -578,7 +578,7 @@ def test_authorization_matrix(moto_aws: None, caller: str) -> None:
         enroll(m)
         credit(m, 10_000, "seed-credit")
         accrue(m, "seed", 10_000)
-    wrong = []
+    wrong: list[Any] = []
     for n, action in enumerate(sorted(ALLOWED["admin"])):
         target = f"new-{caller}" if action == "enroll" else "m-1"
         if action == "cancel":  # a redemption of the target to cancel

@@ -1,7 +1,7 @@
 """Activity points and caps: review 5 per 30 days, checkin once a calendar day, profile once ever, share 3 per 7 days."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from loyalty.domain.program import Program
 
 from .builders import enrolled
 
-DAY0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+DAY0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 POINTS = {"review": 50, "checkin": 5, "profile_completed": 200, "social_share": 20}
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from loyalty.domain.program import Program
 
 from .builders import Book, enrolled
 
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def history(program: Program) -> tuple[MemberState, Book]:
@@ -111,3 +111,23 @@ def test_stock_checks(program: Program) -> None:
     assert check_stock(program, {"lounge": 1}, book.entries)
     assert any("handed out" in p for p in check_stock(program, {"lounge": 11}, book.entries))
     assert check_stock(program, {"lounge": -1}, book.entries)
+
+
+def test_a_debt_next_to_points_that_had_already_expired_is_sound(program: Program) -> None:
+    """A reversal after a bucket's date but before the clock swept it cannot take those expired points: the debt
+    is right, and the audit must not call it a problem (while still flagging debt next to live points)."""
+    book = Book()
+    member = enrolled(program, "m-1", T0, book)  # 100 points dated D
+    act = accrual.AccrualCommand("rev-1", "activity", T0, activity="review")
+    lot = book.apply(accrual.accrue(program, member, act, T0, None)).new_lots[0]  # 50 more on D
+    book.apply(spending.redeem(program, member, spending.RedemptionCommand("r1", "charity-100", 1), T0))
+    after_d = T0 + timedelta(days=366)  # D has come; the clock has not run yet
+    book.apply(accrual.reverse(program, member, lot, accrual.ReversalCommand("v1", "rev-1", None), after_d))
+    assert member.wallet.debt == 50
+    assert check_member(member, book.entries, book.lot_list()) == []
+    book.apply(clock.expire(program, member, after_d))
+    assert member.wallet.available == -50
+    assert check_member(member, book.entries, book.lot_list()) == []
+    member.wallet.credit((after_d.date() + timedelta(days=300)).isoformat(), 0)
+    member.wallet.buckets[(after_d.date() + timedelta(days=300)).isoformat()].credited += 7  # unrepaid live points
+    assert any("debt" in p for p in check_member(member, book.entries, book.lot_list()))

@@ -1,7 +1,7 @@
 """How many points a purchase earns: base rates, category, promotion and tier multipliers, one rounding, bonuses."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -14,7 +14,7 @@ from loyalty.domain.program import Program
 
 from .builders import enrolled, make_program
 
-T0 = datetime(2026, 11, 10, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 # the design's figures, written down independently of program/default.json
 MINOR_PER_POINT = {"USD": 100, "EUR": 100, "CNY": 700}
 CATEGORY = {"private-label": Fraction(3), "promo": Fraction(2)}
@@ -108,8 +108,8 @@ def with_promos(*promos: dict[str, Any]) -> Program:
 
 def test_promotion_is_time_boxed_start_inclusive_end_exclusive() -> None:
     program = with_promos(promo(multiplier="2"))
-    start = datetime(2026, 11, 1, tzinfo=timezone.utc)
-    end = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    end = datetime(2026, 12, 1, tzinfo=UTC)
     assert purchase_points(program, buy(1000, at=start - timedelta(seconds=1)), "Member").points == 10
     assert purchase_points(program, buy(1000, at=start), "Member").points == 20
     assert purchase_points(program, buy(1000, at=end - timedelta(seconds=1)), "Member").points == 20
@@ -186,8 +186,8 @@ def accrue_purchase(program: Program, member: Any, tx: str, at: datetime, amount
 
 def test_challenge_bonus_granted_once_on_the_goal_purchase() -> None:
     program = challenge_program()
-    member = enrolled(program, "m-1", datetime(2026, 10, 1, tzinfo=timezone.utc))
-    october = datetime(2026, 10, 30, tzinfo=timezone.utc)
+    member = enrolled(program, "m-1", datetime(2026, 10, 1, tzinfo=UTC))
+    october = datetime(2026, 10, 30, tzinfo=UTC)
     assert accrue_purchase(program, member, "t0", october) == 10  # before the window: does not count
     got = [accrue_purchase(program, member, f"t{i}", T0 + timedelta(days=i)) for i in range(1, 6)]
     assert got == [10, 10, 110, 10, 10]

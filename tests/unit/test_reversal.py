@@ -2,7 +2,7 @@
 then available, then debt that later credits repay first."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ from loyalty.domain.program import Program
 
 from .builders import Book, enrolled
 
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("points,amount,refunds", [
@@ -62,7 +62,8 @@ def purchase(program: Program, member: MemberState, book: Book, tx: str, amount:
 
 def refund(program: Program, member: MemberState, book: Book, lot: Lot, rid: str, amount: int | None,
            now: datetime) -> int:
-    posting = book.apply(accrual.reverse(program, member, lot, accrual.ReversalCommand(rid, lot.lot_id.split("#", 1)[1], amount), now))
+    cmd = accrual.ReversalCommand(rid, lot.lot_id.split("#", 1)[1], amount)
+    posting = book.apply(accrual.reverse(program, member, lot, cmd, now))
     return -posting.entries[0].points
 
 

@@ -1,7 +1,7 @@
 """Tiers: qualifying points over a rolling 12 months, upgrades at once (may skip tiers), reviews down one tier."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from loyalty.domain.program import Program
 from .builders import enrolled
 
 THRESHOLDS = [("Member", 0), ("Silver", 2000), ("Gold", 5000), ("Platinum", 15000)]
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def earned(qualifying: int) -> str:
