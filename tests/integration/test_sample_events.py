@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from loyalty.storage.mapping import member_to_item
 from tests.support import functions
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
-SAMPLE_DAY = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)  # the samples' own day
+SAMPLE_DAY = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # the samples' own day
 ORDER = ["enroll", "enroll_referral", "accrue_purchase", "accrue_activity", "payment_captured", "accrue_reversal",
          "payment_refunded", "admin_adjustment", "redeem", "redeem_cancel", "transfer", "member_view",
          "member_history", "admin_stats", "catalog_rewards", "catalog_program", "catalog_openapi", "catalog_docs",
