@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
-CONTRACT ?= ../shared/contract
+CONTRACT ?= $(firstword $(wildcard ../shared/contract /work/shared/contract) ../shared/contract)
 CONTRACT_STEPS ?= 1 2 3
 PORT ?= 3000
 LAMBDA_PORT ?= 3001
@@ -55,7 +55,7 @@ e2e: $(VENV)/.installed
 	  sh -c '$(PY) -m pytest -q -p no:cacheprovider tests/e2e && $(MAKE) --no-print-directory contract-only'
 
 contract-only:
-	@if [ -d "$(CONTRACT)" ]; then \
+	@if [ -d "$(CONTRACT)" ]; then echo "contract suite: $(CONTRACT)"; \
 	  LOYALTY_API=http://127.0.0.1:$(TEST_PORT) LOYALTY_LAMBDA=http://127.0.0.1:$(TEST_LAMBDA_PORT) \
 	  $(PY) -m pytest -q -p no:cacheprovider --rootdir $(CONTRACT) $(foreach s,$(CONTRACT_STEPS),$(wildcard $(CONTRACT)/test_step$(s)_*.py)); \
 	else echo "contract suite not found at $(CONTRACT); skipped"; fi

@@ -45,7 +45,7 @@ MEMBERS = ["m0", "m1", "m2"]
 MEMBER = st.sampled_from([*MEMBERS, *MEMBERS, *MEMBERS, "ghost"])  # now and then one that is not enrolled
 ADMIN = {"sub": "ops", "scope": "loyalty/admin"}
 SERVICE = {"sub": "pos", "scope": "loyalty/service"}
-EXAMPLES_PER_RUN = 40  # four runs (spread over the workers under `-n 2`): 500 examples
+EXAMPLES_PER_RUN = 125  # four runs (spread over the workers under `-n 2`): 500 examples
 STEPS = 7
 
 
