@@ -9,8 +9,7 @@ import pytest
 
 from loyalty.platform import bus
 from loyalty.service.audit import audit_all
-from tests.support.aws import TEMPLATE
-from tests.support.functions import Answer, bus_event, call, module, scheduled
+from tests.support.functions import Answer, bus_event, call, scheduled
 
 ADMIN = {"sub": "ops", "scope": "loyalty/admin"}
 SERVICE = {"sub": "pos", "scope": "loyalty/service"}
@@ -19,21 +18,6 @@ T0 = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) + tim
 
 def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-@pytest.fixture
-def clock_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    """Let the HTTP handlers see a chosen 'now' (they read it through their module's utcnow)."""
-    current: list[datetime] = []
-
-    def now() -> datetime:
-        return current[-1] if current else datetime.now(UTC)
-
-    for logical_id in TEMPLATE.functions():
-        mod = module(logical_id)
-        if hasattr(mod, "utcnow"):
-            monkeypatch.setattr(mod, "utcnow", now)
-    return current.append
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from loyalty.domain import spending as domain_spending
 from loyalty.platform.program_source import current_program
 from loyalty.service.audit import audit_all
 from loyalty.storage import mapping, repository
-from tests.support.aws import TEMPLATE, program_document
-from tests.support.functions import Answer, bus_event, call, module, scheduled
+from tests.support.aws import program_document
+from tests.support.functions import Answer, bus_event, call, scheduled
 
 ADMIN = {"sub": "ops", "scope": "loyalty/admin"}
 SERVICE = {"sub": "pos", "scope": "loyalty/service"}
@@ -93,21 +93,6 @@ def clean() -> None:
 
 def snapshot(member_id: str) -> tuple[Any, ...]:
     return view(member_id), history(member_id)
-
-
-@pytest.fixture
-def clock_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    """Let the HTTP handlers see a chosen 'now' (they read it through their module's utcnow)."""
-    current: list[datetime] = []
-
-    def now() -> datetime:
-        return current[-1] if current else datetime.now(UTC)
-
-    for logical_id in TEMPLATE.functions():
-        mod = module(logical_id)
-        if hasattr(mod, "utcnow"):
-            monkeypatch.setattr(mod, "utcnow", now)
-    return current.append
 
 
 @pytest.fixture

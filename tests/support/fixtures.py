@@ -1,12 +1,14 @@
 """Shared fixtures: a fresh moto account per test, provisioned from template.yaml."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from moto import mock_aws
 
 from . import aws
+from .functions import module
 
 
 def reset_clients() -> None:
@@ -25,3 +27,18 @@ def moto_aws() -> Iterator[None]:
         aws.provision()
         yield
         reset_clients()
+
+
+@pytest.fixture
+def clock_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+    """Let the HTTP handlers see a chosen 'now' (they read it through their module's utcnow)."""
+    current: list[datetime] = []
+
+    def now() -> datetime:
+        return current[-1] if current else datetime.now(UTC)
+
+    for logical_id in aws.TEMPLATE.functions():
+        mod = module(logical_id)
+        if hasattr(mod, "utcnow"):
+            monkeypatch.setattr(mod, "utcnow", now)
+    return current.append
