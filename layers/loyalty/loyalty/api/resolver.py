@@ -64,8 +64,7 @@ def http_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(LoyaltyError)
     def _refused(err: LoyaltyError) -> Response[Any]:
-        status = next(code for cls, code in STATUS if isinstance(err, cls)) if any(
-            isinstance(err, cls) for cls, _ in STATUS) else 400
+        status = next((code for cls, code in STATUS if isinstance(err, cls)), 400)
         return error_response(status, err.code, err.message)
 
     @app.exception_handler(NotFoundError)
