@@ -2,29 +2,35 @@
 from __future__ import annotations
 
 from ..domain import audit
+from ..domain.ledger import LedgerEntry
 from ..platform.program_source import current_program
 from ..storage import repository
 
 
-def audit_member(member_id: str) -> list[str]:
+def _audit_member(member_id: str) -> tuple[list[str], list[LedgerEntry]]:
+    entries = list(repository.entries_of(member_id))
     member = repository.get_member(member_id)
     if member is None:
-        return [f"{member_id}: no member item"]
-    entries = list(repository.entries_of(member_id))
+        return [f"{member_id}: no member item"], entries
     lots = list(repository.lots_of(member_id))
-    return [f"{member_id}: {p}" for p in audit.check_member(member, entries, lots)]
+    return [f"{member_id}: {p}" for p in audit.check_member(member, entries, lots)], entries
+
+
+def audit_member(member_id: str) -> list[str]:
+    return _audit_member(member_id)[0]
 
 
 def audit_all() -> tuple[int, list[str]]:
     """Returns (members checked, problems)."""
     program = current_program()
     problems: list[str] = []
-    entries = []
+    stock_entries: list[LedgerEntry] = []
     count = 0
     for member_id in repository.all_member_ids():
         count += 1
-        problems += audit_member(member_id)
-        entries += [e for e in repository.entries_of(member_id) if e.type in ("redemption", "cancellation")]
+        found, entries = _audit_member(member_id)
+        problems += found
+        stock_entries += [e for e in entries if e.type in ("redemption", "cancellation")]
     used = {r.reward_id: repository.stock_used(r.reward_id) for r in program.rewards if r.stock is not None}
-    problems += audit.check_stock(program, used, entries)
+    problems += audit.check_stock(program, used, stock_entries)
     return count, problems
