@@ -38,6 +38,7 @@ class LedgerEntry:
     fingerprint: str | None = None
     response: dict[str, Any] | None = None  # the original answer, replayed as is
     detail: dict[str, Any] = field(default_factory=dict)
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # re-published on a replay
 
 
 @dataclass

@@ -33,6 +33,8 @@ def replay(member_id: str, key: str, fingerprint: str | None) -> dict[str, Any] 
     if entry.fingerprint != fingerprint:
         raise idempotency_mismatch(key.split("#", 1)[1])
     metrics.add_metric(name="IdempotentReplay", unit="Count", value=1)
+    # the first attempt may have died between its commit and its publish: events go out at least once
+    bus.publish(entry.events)
     return entry.response
 
 
@@ -49,7 +51,7 @@ def execute(member_id: str, key: str, fingerprint: str | None, build: Callable[[
                 return previous
             raise
         keyed = next(e for e in posting.entries if e.key == key and e.member_id == member_id)
-        keyed.fingerprint, keyed.response = fingerprint, posting.response
+        keyed.fingerprint, keyed.response, keyed.events = fingerprint, posting.response, posting.events
         try:
             repository.commit(posting)
         except KeyAlreadyUsed as used:

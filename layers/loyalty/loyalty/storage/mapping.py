@@ -32,7 +32,8 @@ def member_from_item(item: MemberItem) -> MemberState:
 def entry_to_item(entry: LedgerEntry) -> LedgerItem:
     return LedgerItem(entry.member_id, entry.key, type=entry.type, points=entry.points,
                       posted_at=f"{iso(entry.created_at)}#{entry.key}", reference=entry.reference,
-                      fingerprint=entry.fingerprint, response=entry.response, detail=entry.detail or None)
+                      fingerprint=entry.fingerprint, response=entry.response, detail=entry.detail or None,
+                      events=[list(e) for e in entry.events] or None)
 
 
 def entry_from_item(item: LedgerItem) -> LedgerEntry:
@@ -40,7 +41,8 @@ def entry_from_item(item: LedgerItem) -> LedgerEntry:
 
     created = datetime.fromisoformat(item.posted_at.split("#", 1)[0].replace("Z", "+00:00"))
     return LedgerEntry(item.member_id, item.entry_key, item.type, int(item.points), created,  # type: ignore[arg-type]
-                       item.reference, item.fingerprint, item.response, item.detail or {})
+                       item.reference, item.fingerprint, item.response, item.detail or {},
+                       [(str(kind), dict(detail)) for kind, detail in item.events or []])
 
 
 def lot_to_item(lot: Lot) -> LotItem:

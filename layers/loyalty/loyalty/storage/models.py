@@ -97,6 +97,7 @@ class LedgerItem(Model):
     reference = UnicodeAttribute()
     fingerprint = UnicodeAttribute(null=True)
     response: Any = JSONAttribute(null=True)
+    events: Any = JSONAttribute(null=True)
     detail: Any = JSONAttribute(null=True)
     by_time = ByTime()
 
