@@ -29,20 +29,19 @@ class PointsReversed(_Detail):
     refunded_minor: int = Field(description="amount refunded so far, minor units")
 
 
-class PointsRedeemed(_Detail):
+class _RedemptionDetail(_Detail):
     member_id: str
     redemption_id: str
     reward_id: str
     quantity: int
+
+
+class PointsRedeemed(_RedemptionDetail):
     points: int
     code: str | None
 
 
-class RedemptionCancelled(_Detail):
-    member_id: str
-    redemption_id: str
-    reward_id: str
-    quantity: int
+class RedemptionCancelled(_RedemptionDetail):
     points: int = Field(description="points given back")
     expired_points: int = Field(description="points whose original expiry passed meanwhile")
 

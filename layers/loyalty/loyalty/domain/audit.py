@@ -53,8 +53,9 @@ def check_member(member: MemberState, entries: list[LedgerEntry], lots: list[Lot
     balance = wallet.available + wallet.pending
     if ledger_sum != balance:
         problems.append(f"ledger sums to {ledger_sum}, balance is {balance}")
-    if _lots_remaining(member, lots) != balance + wallet.debt:
-        problems.append(f"lots hold {_lots_remaining(member, lots)}, balance + debt is {balance + wallet.debt}")
+    held = _lots_remaining(member, lots)
+    if held != balance + wallet.debt:
+        problems.append(f"lots hold {held}, balance + debt is {balance + wallet.debt}")
     problems += _tiling(member, lots)
     if wallet.pending != sum(lot.pending_points for lot in lots):
         problems.append(f"pending {wallet.pending} differs from pending lots")

@@ -7,17 +7,14 @@ from ..platform.program_source import current_program
 from ..storage import repository
 
 
-def _audit_member(member_id: str) -> tuple[list[str], list[LedgerEntry]]:
+def audit_member(member_id: str) -> tuple[list[str], list[LedgerEntry]]:
+    """The member's problems, and its ledger entries (read once, reused for the stock check)."""
     entries = list(repository.entries_of(member_id))
     member = repository.get_member(member_id)
     if member is None:
         return [f"{member_id}: no member item"], entries
     lots = list(repository.lots_of(member_id))
     return [f"{member_id}: {p}" for p in audit.check_member(member, entries, lots)], entries
-
-
-def audit_member(member_id: str) -> list[str]:
-    return _audit_member(member_id)[0]
 
 
 def audit_all() -> tuple[int, list[str]]:
@@ -28,7 +25,7 @@ def audit_all() -> tuple[int, list[str]]:
     count = 0
     for member_id in repository.all_member_ids():
         count += 1
-        found, entries = _audit_member(member_id)
+        found, entries = audit_member(member_id)
         problems += found
         stock_entries += [e for e in entries if e.type in ("redemption", "cancellation")]
     used = {r.reward_id: repository.stock_used(r.reward_id) for r in program.rewards if r.stock is not None}
