@@ -2,7 +2,8 @@
 
 Each function has a small pool of "containers": a container is one import of its handler module, used by one
 invocation at a time (as in Lambda). A new container is imported when all are busy, so module-level state of a
-handler (a Powertools resolver keeps the current event on itself) is never shared by concurrent invocations.
+handler is never shared by concurrent invocations. State that Powertools keeps process-wide (the resolver's
+current event lives on a class) is made per thread by `isolation`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from .isolation import isolate_invocations_per_thread
 from .template import ACCOUNT, REGION, FunctionSpec
 
 log = logging.getLogger("local.runtime")
@@ -106,6 +108,7 @@ class Functions:
     """All functions by logical id."""
 
     def __init__(self, specs: dict[str, FunctionSpec], max_containers: int = 64) -> None:
+        isolate_invocations_per_thread()
         self.by_id: dict[str, Function] = {}
         used: set[str] = set()
         for lid, spec in specs.items():

@@ -21,6 +21,8 @@ for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS
     os.environ.pop(var, None)
 
 from local.atomic_moto import serialize_in_process_moto  # noqa: E402
+from local.isolation import isolate_invocations_per_thread  # noqa: E402
 
 serialize_in_process_moto()
+isolate_invocations_per_thread()  # tests run concurrent invocations on threads, as the local run does
 pytest_plugins = ["tests.support.fixtures"]
