@@ -12,6 +12,8 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +45,17 @@ def _add_depth_header(request: Any, **_: Any) -> None:
 _HOOK = ("before-sign.eventbridge.PutEvents", _add_depth_header)
 
 
+@contextmanager
+def delivering() -> Iterator[None]:
+    """Run something as a delivery: what it publishes is a nested event, and no request ends with it."""
+    previous = current_depth()
+    _local.depth = previous + 1
+    try:
+        yield
+    finally:
+        _local.depth = previous
+
+
 def install_depth_hook() -> None:
     """Every botocore session created from now on tags PutEvents calls with the delivering thread's depth."""
     if _HOOK not in botocore.handlers.BUILTIN_HANDLERS:
@@ -68,6 +81,7 @@ class EventBus:
         self._sqs = boto3.session.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
         ).client("sqs", endpoint_url=moto_url)
+        self.after_delivery: Callable[[], object] | None = None  # the runner settles the streams here
 
     def put_events(self, entries: list[dict[str, Any]], depth: int = 0) -> dict[str, Any]:
         results: list[dict[str, Any]] = []
@@ -112,7 +126,15 @@ class EventBus:
         }
 
     def deliver(self, rule: Rule, event: dict[str, Any], depth: int = 0) -> bool:
-        """Run the rule's target with the event (or the rule's Input); retry, then dead-letter. True if delivered."""
+        """Run the rule's target with the event (or the rule's Input); retry, then dead-letter. True if delivered.
+        A delivery that no handler caused (a schedule, a client's PutEvents) ends like a request does."""
+        try:
+            return self._deliver(rule, event, depth)
+        finally:
+            if depth == 0 and self.after_delivery is not None:
+                self.after_delivery()
+
+    def _deliver(self, rule: Rule, event: dict[str, Any], depth: int) -> bool:
         payload = _target_input(rule, event)
         if depth >= MAX_DEPTH:
             self._dead_letter(rule, event, "MaxDepthExceeded", f"event chain deeper than {MAX_DEPTH}")
@@ -140,17 +162,21 @@ class EventBus:
         url = self.queue_urls.get(rule.dlq or "")
         log.error("%s: event %s (%s) not delivered: %s: %s; dead-lettered to %s",
                   rule.name, event.get("id"), event.get("detail-type"), code, message, url or "nowhere (no DLQ)")
-        if not url:
-            return
-        attributes = {
+        self.send_to_queue(rule.dlq, event, {
             "ERROR_CODE": code,
             "ERROR_MESSAGE": message[:256] or code,
             "RULE_ARN": rule.arn,
             "TARGET_ARN": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{rule.function}",
-        }
+        })
+
+    def send_to_queue(self, queue: str | None, body: Any, attributes: dict[str, str]) -> None:
+        """A message to a queue of the template (by logical id), if there is one."""
+        url = self.queue_urls.get(queue or "")
+        if not url:
+            return
         self._sqs.send_message(
             QueueUrl=url,
-            MessageBody=json.dumps(event),
+            MessageBody=json.dumps(body),
             MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
         )
 

@@ -8,6 +8,7 @@ import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import aws, bus
 from .bus import EventBus
@@ -16,7 +17,8 @@ from .httpd import Server
 from .lambda_api import LambdaApp, LambdaHandler
 from .runtime import Functions
 from .scheduler import Scheduler
-from .template import Template
+from .streams import StreamPump
+from .template import StreamSource, Template
 
 log = logging.getLogger("local")
 
@@ -29,6 +31,7 @@ class Runner:
     template: Template
     functions: Functions
     bus: EventBus
+    streams: StreamPump
     _cleanup: ExitStack
 
     def stop(self) -> None:
@@ -93,6 +96,7 @@ def start(
         if preload:
             functions.preload()
         event_bus = EventBus(functions, template.rules(), template.ref_values, moto_url)
+        streams = stream_pump(template, functions, event_bus)
         api_server.app = ApiApp(Router(template.routes()), functions)
         lambda_server.app = LambdaApp(functions, event_bus)
         api_server.start()
@@ -103,5 +107,28 @@ def start(
             scheduler = Scheduler(template.rules(), event_bus)
             scheduler.start()
             stack.callback(scheduler.stop)
-        runner = Runner(api_server.url, lambda_server.url, moto_url, template, functions, event_bus, stack.pop_all())
+        runner = Runner(api_server.url, lambda_server.url, moto_url, template, functions, event_bus, streams,
+                        stack.pop_all())
     return runner
+
+
+def stream_pump(template: Template, functions: Functions, event_bus: EventBus) -> StreamPump:
+    """Stream records are delivered when a request ends: an HTTP request, a Lambda Invoke, a schedule's or a
+    client's event. A stream delivery runs nested, so what it publishes is delivered before the request ends."""
+    def invoke(function: str, event: dict[str, Any]) -> Any:
+        with bus.delivering():
+            return functions.invoke(function, event)
+
+    def dead_letter(source: StreamSource, records: list[dict[str, Any]], reason: str) -> None:
+        event_bus.send_to_queue(source.dlq, {"records": records}, {"ERROR_MESSAGE": reason[:256] or "failed",
+                                                                   "SOURCE": source.name})
+
+    pump = StreamPump(template.stream_sources(), template.name_of, invoke, dead_letter)
+
+    def after_request() -> None:
+        if bus.current_depth() == 0:
+            pump.settle()
+
+    functions.after_each_invocation(after_request)
+    event_bus.after_delivery = pump.settle
+    return pump

@@ -58,6 +58,7 @@ class Function:
         self._idle: list[Handler] = []
         self._count = 0
         self._cond = threading.Condition()
+        self.after_invocation: Callable[[], None] | None = None  # the runner settles the streams here
 
     def _import(self, n: int) -> Handler:
         module_path, _, attr = self.spec.handler.rpartition(".")
@@ -102,6 +103,8 @@ class Function:
             return handler(event, LambdaContext(self.spec, request_id))
         finally:
             self.release(handler)
+            if self.after_invocation is not None:
+                self.after_invocation()
 
 
 class Functions:
@@ -116,6 +119,10 @@ class Functions:
             name = base if base not in used else re.sub(r"\W", "_", f"fn_{lid}_{spec.handler.rpartition('.')[0]}")
             used.add(name)
             self.by_id[lid] = Function(spec, name, max_containers)
+
+    def after_each_invocation(self, callback: Callable[[], None]) -> None:
+        for fn in self.by_id.values():
+            fn.after_invocation = callback
 
     def get(self, logical_id: str) -> Function:
         try:

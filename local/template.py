@@ -100,6 +100,19 @@ class Rule:
 
 
 @dataclass
+class StreamSource:
+    """A DynamoDB stream event source mapping: the table's records, filtered, in batches to a function."""
+
+    name: str  # "<FunctionId>-<EventName>"
+    function: str
+    table: str  # logical id of the table
+    batch_size: int = 100
+    filters: list[dict[str, Any]] = field(default_factory=list)  # FilterCriteria patterns; none = every record
+    report_item_failures: bool = False
+    dlq: str | None = None  # logical id of the on-failure SQS queue
+
+
+@dataclass
 class FunctionSpec:
     logical_id: str
     code_dir: Path
@@ -198,6 +211,28 @@ class Template:
                 )
                 rules.append(rule)
         return rules
+
+    def stream_sources(self) -> list[StreamSource]:
+        sources = []
+        for lid in self.of_type("AWS::Serverless::Function"):
+            for ev_name, event in (self.properties(lid).get("Events") or {}).items():
+                props = event.get("Properties") or {}
+                if event.get("Type") != "DynamoDB" or props.get("Enabled") is False:
+                    continue
+                stream = props.get("Stream")
+                if not (isinstance(stream, dict) and "Fn::GetAtt" in stream):
+                    continue  # only streams of the template's own tables can be emulated
+                on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+                filters = ((props.get("FilterCriteria") or {}).get("Filters")) or []
+                sources.append(StreamSource(
+                    name=f"{lid}-{ev_name}", function=lid, table=str(stream["Fn::GetAtt"][0]),
+                    batch_size=int(self.resolve(props.get("BatchSize", 100))),
+                    filters=[json.loads(f["Pattern"]) for f in filters if f.get("Pattern")],
+                    report_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                    dlq=str(on_failure["Fn::GetAtt"][0]) if isinstance(on_failure, dict) and "Fn::GetAtt" in on_failure
+                    else None,
+                ))
+        return sources
 
     def _dlq(self, props: dict[str, Any]) -> str | None:
         arn = (props.get("DeadLetterConfig") or {}).get("Arn")

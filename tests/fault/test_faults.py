@@ -249,9 +249,14 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any], dict[str, str], str, int]]
 }
 
 
+ANNOUNCED = {"accrual": "PointsAccrued", "activity": "PointsAccrued", "redemption": "PointsRedeemed",
+             "transfer": "PointsTransferred", "credit": "PointsAdjusted", "debit": "PointsAdjusted",
+             "reversal": "PointsReversed"}
+
+
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
 def test_crash_between_the_write_and_the_answer_then_client_retry(moto_aws: None, monkeypatch: pytest.MonkeyPatch,
-                                                                  name: str) -> None:
+                                                                  published: list[Any], name: str) -> None:
     method, path, body, who, key, change = OPERATIONS[name]
     enroll("m-1")
     enroll("m-2")
@@ -269,6 +274,7 @@ def test_crash_between_the_write_and_the_answer_then_client_retry(moto_aws: None
             raise TimeoutError("the function timed out after DynamoDB committed")
 
     monkeypatch.setattr(repository, "commit", commit_then_crash)
+    published.clear()
     lost = call(method, path, body, **who)
     assert lost.status == 500 and lost.body["error"]["code"] == "INTERNAL_ERROR"
     assert crashes == ["crashed"]
@@ -278,6 +284,8 @@ def test_crash_between_the_write_and_the_answer_then_client_retry(moto_aws: None
     assert total("m-1") == before[0] + change
     assert len(history("m-1")) == before[2] + 1
     assert total("m-2") == before[1] + (300 if name == "transfer" else 0)
+    # the events rode in the write: announced once although the function died, and never again by the replays
+    assert [kind for kind, _ in published] == [ANNOUNCED[name]]
     sound()
 
 

@@ -1,13 +1,10 @@
 """The points clock and the tier jobs, driven by the Scheduled Event's time (never the real clock)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import pytest
-
-from loyalty.platform import bus
 from loyalty.service.audit import audit_all
 from tests.support.functions import Answer, bus_event, call, scheduled
 
@@ -18,20 +15,6 @@ T0 = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) + tim
 
 def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-@pytest.fixture
-def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """Every event the functions publish, in order (and still sent on to the bus)."""
-    seen: list[tuple[str, dict[str, Any]]] = []
-    original = bus.publish
-
-    def capture(events: list[tuple[str, dict[str, Any]]]) -> None:
-        seen.extend(events)
-        original(events)
-
-    monkeypatch.setattr(bus, "publish", capture)
-    yield seen
 
 
 def ok(answer: Answer, status: int = 201) -> Any:

@@ -16,7 +16,7 @@ SAMPLE_DAY = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # the samples' own day
 ORDER = ["enroll", "enroll_referral", "accrue_purchase", "accrue_activity", "payment_captured", "accrue_reversal",
          "payment_refunded", "admin_adjustment", "redeem", "redeem_cancel", "transfer", "member_view",
          "member_history", "admin_stats", "catalog_rewards", "catalog_program", "catalog_openapi", "catalog_docs",
-         "points_accrued", "schedule_daily", "schedule_tier_review", "schedule_weekly"]
+         "points_accrued", "schedule_daily", "schedule_tier_review", "schedule_weekly", "member_stream"]
 TARGETS = {"PaymentCaptured": "AccrueFunction", "PaymentRefunded": "AccrueFunction",
            "PointsAccrued": "TierEvaluateFunction"}
 SCHEDULES = {"schedule_daily": "ExpireFunction", "schedule_tier_review": "TierEvaluateFunction",
@@ -28,6 +28,8 @@ def target(name: str, event: dict[str, Any]) -> str:
         return SCHEDULES[name]
     if "routeKey" in event:
         return functions.route(event["requestContext"]["http"]["method"], event["rawPath"])[0]
+    if "Records" in event:
+        return "AnnounceFunction"
     return TARGETS[event["detail-type"]]
 
 
@@ -46,6 +48,8 @@ def test_every_sample_event_is_accepted(moto_aws: None, clock_at: Callable[[date
         result = functions.invoke(target(name, event), event)
         if "routeKey" in event:
             assert result["statusCode"] in (200, 201), (name, result.get("body"))
+        elif "Records" in event:
+            assert result == {"batchItemFailures": []}, (name, result)
         else:
             assert isinstance(result, dict), (name, result)
         if name == "enroll":

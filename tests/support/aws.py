@@ -25,6 +25,8 @@ def create_tables() -> None:
         for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
             if props.get(kind):
                 request[kind] = [{k: ix[k] for k in _INDEX_KEYS} for ix in props[kind]]
+        if "StreamSpecification" in props:
+            request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         dynamodb.create_table(**request)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from moto import mock_aws
@@ -27,6 +28,22 @@ def moto_aws() -> Iterator[None]:
         aws.provision()
         yield
         reset_clients()
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Every event accepted by the bus, in order (and still sent on to it). A publish that fails adds nothing."""
+    from loyalty.platform import bus
+
+    seen: list[tuple[str, dict[str, Any]]] = []
+    original = bus.publish
+
+    def capture(events: list[tuple[str, dict[str, Any]]]) -> None:
+        original(events)
+        seen.extend(events)
+
+    monkeypatch.setattr(bus, "publish", capture)
+    yield seen
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
+from local.streams import StreamPump
+
 from .aws import TEMPLATE
 
 
@@ -43,8 +45,20 @@ def module(logical_id: str) -> ModuleType:
     return mod
 
 
-def invoke(logical_id: str, event: dict[str, Any], context: Context | None = None) -> Any:
+def run(logical_id: str, event: dict[str, Any], context: Context | None = None) -> Any:
     return module(logical_id).handler(event, context or Context())
+
+
+# the template's stream event sources (AnnounceFunction publishing each write's outbox), as the local run has them
+STREAMS = StreamPump(TEMPLATE.stream_sources(), TEMPLATE.name_of, run)
+
+
+def invoke(logical_id: str, event: dict[str, Any], context: Context | None = None) -> Any:
+    """Run a function, then deliver the stream records its writes produced, as the local run does."""
+    try:
+        return run(logical_id, event, context)
+    finally:
+        STREAMS.settle()
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""The events this service publishes (source `loyalty`), one model per detail-type. The publisher validates
-every detail against its model, and `scripts/build_event_schemas.py` documents them as JSON Schema."""
+"""The events this service publishes (source `loyalty`), one model per detail-type. Every detail is validated
+against its model before it is written to the outbox or published, and `scripts/build_event_schemas.py`
+documents them as JSON Schema."""
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -116,3 +118,20 @@ class PointsClockContinued(_Detail):
 EVENTS: dict[str, type[_Detail]] = {cls.__name__: cls for cls in (
     PointsAccrued, PointsReversed, PointsRedeemed, RedemptionCancelled, PointsTransferred, PointsAdjusted,
     PointsReleased, PointsExpired, PointsExpiringSoon, TierChanged, MemberEnrolled, PointsClockContinued)}
+
+
+Event = tuple[str, dict[str, Any]]
+
+
+def documented(kind: str, detail: dict[str, Any]) -> dict[str, Any]:
+    """The detail as published; an undocumented event or field is a bug and raises."""
+    return EVENTS[kind].model_validate(detail).model_dump(mode="json", by_alias=True)
+
+
+def to_outbox(events: list[Event]) -> str | None:
+    """The events of one write, as stored on the member item that the write produces."""
+    return json.dumps([[kind, documented(kind, detail)] for kind, detail in events]) if events else None
+
+
+def from_outbox(outbox: str) -> list[Event]:
+    return [(str(kind), dict(detail)) for kind, detail in json.loads(outbox)]

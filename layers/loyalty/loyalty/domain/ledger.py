@@ -38,7 +38,6 @@ class LedgerEntry:
     fingerprint: str | None = None
     response: dict[str, Any] | None = None  # the original answer, replayed as is
     detail: dict[str, Any] = field(default_factory=dict)
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # re-published on a replay
 
 
 @dataclass
@@ -82,7 +81,7 @@ class Posting:
     updated_lots: list[Lot] = field(default_factory=list)
     stock: list[StockChange] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)  # program counters: issued, redeemed, expired...
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # written with the posting (outbox)
     response: dict[str, Any] | None = None
 
     @property

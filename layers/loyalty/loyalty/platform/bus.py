@@ -1,11 +1,15 @@
-"""Events out, on the configured bus with source `loyalty`."""
+"""Events out, on the configured bus with source `loyalty`.
+
+Events of a write are not published by the operation: they are written with it (the member item's outbox) and
+published from the table's stream by AnnounceFunction, so a crash after the commit cannot lose them."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
 
-from ..events import EVENTS
+from ..events import Event, documented
 from .observability import logger, metrics
 from .settings import settings
 
@@ -20,19 +24,22 @@ def _events() -> Any:
     return _client
 
 
-def publish(events: list[tuple[str, dict[str, Any]]]) -> None:
-    """Publish after the write committed. A failure is logged and counted, never undoes the write.
-    Every detail is checked against its documented model first: an undocumented event is a bug."""
-    entries = [{"Source": SOURCE, "DetailType": kind,
-                "Detail": EVENTS[kind].model_validate(detail).model_dump_json(by_alias=True),
+class EventsNotPublished(Exception):
+    """Some entries were refused or the call failed: the caller retries (the stream redelivers the record)."""
+
+
+def publish(events: list[Event]) -> None:
+    """Publish, 10 entries per PutEvents call; raise if any entry was not accepted."""
+    entries = [{"Source": SOURCE, "DetailType": kind, "Detail": json.dumps(documented(kind, detail)),
                 "EventBusName": settings().event_bus_name} for kind, detail in events]
+    failed = 0
     for i in range(0, len(entries), 10):
         batch = entries[i:i + 10]
         try:
-            result = _events().put_events(Entries=batch)
-            failed = int(result.get("FailedEntryCount", 0))
+            failed += int(_events().put_events(Entries=batch).get("FailedEntryCount", 0))
         except Exception:
             logger.exception("publishing events failed", extra={"events": [e["DetailType"] for e in batch]})
-            failed = len(batch)
-        if failed:
-            metrics.add_metric(name="EventsNotPublished", unit="Count", value=failed)
+            failed += len(batch)
+    if failed:
+        metrics.add_metric(name="EventsNotPublished", unit="Count", value=failed)
+        raise EventsNotPublished(f"{failed} of {len(entries)} events not published")

@@ -8,7 +8,6 @@ from typing import Any
 
 from ..domain.errors import BusinessRuleRefused, InvalidRequest, LoyaltyError, NotFound, idempotency_mismatch
 from ..domain.ledger import Posting
-from ..platform import bus
 from ..platform.observability import logger, metrics
 from ..storage import repository
 from ..storage.repository import ConcurrentChange, KeyAlreadyUsed
@@ -33,9 +32,7 @@ def replay(member_id: str, key: str, fingerprint: str | None) -> dict[str, Any] 
     if entry.fingerprint != fingerprint:
         raise idempotency_mismatch(key.split("#", 1)[1])
     metrics.add_metric(name="IdempotentReplay", unit="Count", value=1)
-    # the first attempt may have died between its commit and its publish: events go out at least once
-    bus.publish(entry.events)
-    return entry.response
+    return entry.response  # the events went out with the original write (outbox): a replay announces nothing
 
 
 def execute(member_id: str, key: str, fingerprint: str | None, build: Callable[[], Posting]) -> dict[str, Any]:
@@ -51,7 +48,7 @@ def execute(member_id: str, key: str, fingerprint: str | None, build: Callable[[
                 return previous
             raise
         keyed = next(e for e in posting.entries if e.key == key and e.member_id == member_id)
-        keyed.fingerprint, keyed.response, keyed.events = fingerprint, posting.response, posting.events
+        keyed.fingerprint, keyed.response = fingerprint, posting.response
         try:
             repository.commit(posting)
         except KeyAlreadyUsed as used:
@@ -65,7 +62,6 @@ def execute(member_id: str, key: str, fingerprint: str | None, build: Callable[[
             metrics.add_metric(name="WriteConflict", unit="Count", value=1)
             backoff(attempt)
             continue
-        bus.publish(posting.events)
         assert posting.response is not None
         return posting.response
     logger.warning("gave up after contention", extra={"member_id": member_id, "key": key})
@@ -83,6 +79,5 @@ def write_unkeyed(build: Callable[[int], Posting]) -> Posting:
         except ConcurrentChange:
             backoff(attempt)
             continue
-        bus.publish(posting.events)
         return posting
     raise Throttled("too many concurrent changes")

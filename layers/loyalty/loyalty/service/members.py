@@ -7,7 +7,6 @@ from typing import Any
 
 from ..domain import enrollment
 from ..domain.errors import BusinessRuleRefused, NotFound
-from ..platform import bus
 from ..platform.program_source import current_program
 from ..storage import repository
 from ..storage.repository import ConcurrentChange, KeyAlreadyUsed
@@ -34,7 +33,6 @@ def enroll(member_id: str, referral_code: str | None, now: datetime) -> dict[str
         repository.commit(posting)
     except (ConcurrentChange, KeyAlreadyUsed) as err:  # a concurrent enrollment of the same id won
         raise BusinessRuleRefused("ALREADY_ENROLLED", f"{member_id} is already enrolled") from err
-    bus.publish(posting.events)
     assert posting.response is not None
     return posting.response["member"]  # type: ignore[no-any-return]
 

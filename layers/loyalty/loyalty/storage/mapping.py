@@ -13,10 +13,10 @@ def shard(key: str) -> str:
     return str(zlib.crc32(key.encode()) % SHARDS)
 
 
-def member_to_item(member: MemberState) -> MemberItem:
+def member_to_item(member: MemberState, outbox: str | None = None) -> MemberItem:
     state = member.model_dump(mode="json", exclude={"version"})
     due = member.wallet.next_expiry()
-    item = MemberItem(member.member_id, state=state, referral_code=member.referral_code,
+    item = MemberItem(member.member_id, state=state, referral_code=member.referral_code, outbox=outbox,
                       expiry_shard=shard(member.member_id) if due else None, expiry_due=due,
                       review_shard=shard(member.member_id) if member.review_on else None,
                       review_due=member.review_on)
@@ -32,8 +32,7 @@ def member_from_item(item: MemberItem) -> MemberState:
 def entry_to_item(entry: LedgerEntry) -> LedgerItem:
     return LedgerItem(entry.member_id, entry.key, type=entry.type, points=entry.points,
                       posted_at=f"{iso(entry.created_at)}#{entry.key}", reference=entry.reference,
-                      fingerprint=entry.fingerprint, response=entry.response, detail=entry.detail or None,
-                      events=[list(e) for e in entry.events] or None)
+                      fingerprint=entry.fingerprint, response=entry.response, detail=entry.detail or None)
 
 
 def entry_from_item(item: LedgerItem) -> LedgerEntry:
@@ -41,8 +40,7 @@ def entry_from_item(item: LedgerItem) -> LedgerEntry:
 
     created = datetime.fromisoformat(item.posted_at.split("#", 1)[0].replace("Z", "+00:00"))
     return LedgerEntry(item.member_id, item.entry_key, item.type, int(item.points), created,  # type: ignore[arg-type]
-                       item.reference, item.fingerprint, item.response, item.detail or {},
-                       [(str(kind), dict(detail)) for kind, detail in item.events or []])
+                       item.reference, item.fingerprint, item.response, item.detail or {})
 
 
 def lot_to_item(lot: Lot) -> LotItem:

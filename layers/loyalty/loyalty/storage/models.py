@@ -65,6 +65,8 @@ class MemberItem(Model):
     expiry_due = UnicodeAttribute(null=True)  # soonest expiry date holding points: found by the points clock
     review_shard = UnicodeAttribute(null=True)
     review_due = UnicodeAttribute(null=True)  # next tier review date
+    # the events of the write that produced this version, published from the table's stream (transactional outbox)
+    outbox = UnicodeAttribute(null=True)
     version = VersionAttribute()
     by_referral_code = ByReferralCode()
     by_expiry_due = ByExpiryDue()
@@ -97,7 +99,6 @@ class LedgerItem(Model):
     reference = UnicodeAttribute()
     fingerprint = UnicodeAttribute(null=True)
     response: Any = JSONAttribute(null=True)
-    events: Any = JSONAttribute(null=True)
     detail: Any = JSONAttribute(null=True)
     by_time = ByTime()
 

@@ -18,6 +18,7 @@ from pynamodb.transactions import TransactWrite
 from ..domain.errors import BusinessRuleRefused
 from ..domain.ledger import LedgerEntry, Lot, Posting
 from ..domain.member import MemberState
+from ..events import to_outbox
 from ..platform.settings import settings
 from .mapping import entry_from_item, entry_to_item, lot_from_item, lot_to_item, member_from_item, member_to_item
 from .models import SHARDS, CounterItem, LedgerItem, LotItem, MemberItem
@@ -136,13 +137,17 @@ def stock_used(reward_id: str) -> int:
 
 
 def commit(posting: Posting) -> None:
-    """Write a posting as one DynamoDB transaction (at most 100 items) or not at all."""
+    """Write a posting as one DynamoDB transaction (at most 100 items) or not at all. Its events ride on the first
+    member item (the outbox): they are published from the stream if and only if the write happened."""
+    if posting.events and not posting.members:
+        raise ValueError("a posting with events must write a member item to carry them")
+    outbox = to_outbox(posting.events)
     puts: list[tuple[str, Any]] = []
     with_version = []
     try:
         with TransactWrite(connection=_conn()) as tx:
-            for member in posting.members:
-                item = member_to_item(member)
+            for n, member in enumerate(posting.members):
+                item = member_to_item(member, outbox if n == 0 else None)
                 tx.save(item)
                 puts.append(("member", member))
                 with_version.append((member, item))
