@@ -89,9 +89,8 @@ def _client(service: str, moto_url: str) -> Any:
     return session.client(service, endpoint_url=moto_url)
 
 
-def provision(template: Template, root: Path, moto_url: str) -> None:
-    """Create the template's tables, queues and SSM parameters in moto."""
-    dynamodb = _client("dynamodb", moto_url)
+def create_tables(template: Template, dynamodb: Any) -> None:
+    """The template's tables, with their keys, indexes, streams and TTL (also used by the tests and the bench)."""
     for lid in template.of_type("AWS::DynamoDB::Table"):
         props = template.resolve(template.properties(lid))
         request: dict[str, Any] = {k: props[k] for k in _TABLE_KEYS if k in props}
@@ -106,6 +105,11 @@ def provision(template: Template, root: Path, moto_url: str) -> None:
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
             dynamodb.update_time_to_live(TableName=template.name_of(lid), TimeToLiveSpecification=ttl)
+
+
+def provision(template: Template, root: Path, moto_url: str) -> None:
+    """Create the template's tables, queues and SSM parameters in moto."""
+    create_tables(template, _client("dynamodb", moto_url))
 
     sqs = _client("sqs", moto_url)
     for lid in template.of_type("AWS::SQS::Queue"):

@@ -58,6 +58,7 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from local.atomic_moto import serialize_in_process_moto  # noqa: E402
+from local.streams import take_records  # noqa: E402
 from local.template import Template  # noqa: E402
 from loyalty.domain import accrual, enrollment, spending  # noqa: E402
 from loyalty.domain.ledger import LedgerEntry, Lot, Posting  # noqa: E402
@@ -171,6 +172,7 @@ class Operation:
     event: Callable[[int], Event]  # the i-th invocation's event
     http: bool = True
     before: Callable[[int], None] | None = None  # untimed set-up of the i-th invocation
+    items: int = 1  # operations per invocation (records of a stream batch)
 
 
 @dataclass
@@ -251,7 +253,7 @@ class Bench:
 
         self.invoke(prepared(0))
         event = prepared(1)
-        figures = Figures(op.name, event[0], op.http, self.record(event)[0])
+        figures = Figures(op.name, event[0], op.http, self.record(event)[0], items=op.items)
         figures.cpu = [self.cpu(prepared(i)) for i in range(2, 2 + self.runs)]
         return figures
 
@@ -273,6 +275,7 @@ def points_accrued(member_id: str) -> Event:
 # -- request-path operations -------------------------------------------------------------------------------------
 
 A, B, LOTS_MEMBER, YEAR_MEMBER = "bench-a", "bench-b", "bench-lots", "bench-year"
+STREAM_BATCH = 100  # BatchSize of AnnounceFunction's stream event source
 
 
 def as_member(method: str, path: str, body: Any = None) -> Event:
@@ -314,6 +317,17 @@ def everyday_operations() -> list[Operation]:
     ]
 
 
+def announce_operation() -> Operation:
+    """AnnounceFunction on a full stream batch of the writes above (publishing one is what each write costs later;
+    the same batch is replayed, which changes nothing)."""
+    records = [r for r in take_records("MembersTable") if "outbox" in r["dynamodb"].get("NewImage", {})]
+    batch = records[:STREAM_BATCH]
+    if len(batch) < STREAM_BATCH:
+        raise RuntimeError(f"only {len(batch)} member writes to announce")
+    return Operation(f"announce, per write (batch of {STREAM_BATCH})", lambda i: ("AnnounceFunction", {"Records": batch}),
+                     http=False, items=STREAM_BATCH)
+
+
 def cancel_previous_big_redemption(i: int) -> None:
     """Give the 1 000 lots back (untimed) so that each redemption draws on all of them again."""
     if i > 0:
@@ -346,6 +360,7 @@ def request_phase(bench: Bench, sizes: Sizes) -> list[Figures]:
         for n in range(50):  # points to spend, and a full first history page
             spending_service.adjust(A, f"float-{n}", "credit", 20_000, "bench float", f"float-{n}", now)
         figures = [bench.measure(op) for op in everyday_operations()]
+        figures.append(bench.measure(announce_operation()))
     with fresh_account():
         progress("seeding a member with 1 000 lots")
         seed_many_lots(LOTS_MEMBER, 1000, now)
@@ -537,7 +552,9 @@ NOTES = [
     "4 KB units; consistent 1, eventual (indexes) 0.5; a miss costs the minimum; a Query sums its items. Writes: "
     "1 KB units, x2 in a transaction, on max(before, after); index upkeep 1 WRU/KB, 2 writes when an index key changes.",
     "Not included: CloudWatch Logs, X-Ray (Tracing: Active), SSM (a GetParameter per container per 5 min), storage, "
-    "free tiers. Each accrual also runs TierEvaluateFunction through the bus (its own row).",
+    "free tiers, DynamoDB Streams reads (free for a Lambda trigger). Each write's events are published by "
+    "AnnounceFunction from the Members table's stream (its own row, per write); each accrual also runs "
+    "TierEvaluateFunction through the bus (its own row).",
 ]
 
 

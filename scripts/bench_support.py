@@ -33,6 +33,7 @@ import boto3
 from botocore.client import BaseClient
 from moto.core.botocore_stubber import BotocoreStubber
 
+from local.aws import create_tables
 from local.template import FunctionSpec, Route, Template
 
 Item = Mapping[str, Mapping[str, Any]]  # DynamoDB JSON: {"name": {"S": "..."}}
@@ -346,15 +347,7 @@ def provision(template: Template, program: str) -> None:
     """Tables (with their indexes) from template.yaml, the event bus, and the program document in SSM."""
     from aws_lambda_powertools.utilities import parameters
 
-    dynamodb = boto3.client("dynamodb")
-    for name in template.of_type("AWS::DynamoDB::Table"):
-        props = template.resolve(template.properties(name))
-        request: dict[str, Any] = {"TableName": name, "KeySchema": props["KeySchema"], "BillingMode": "PAY_PER_REQUEST",
-                                   "AttributeDefinitions": props["AttributeDefinitions"]}
-        for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-            if props.get(kind):
-                request[kind] = [{k: ix[k] for k in ("IndexName", "KeySchema", "Projection")} for ix in props[kind]]
-        dynamodb.create_table(**request)
+    create_tables(template, boto3.client("dynamodb"))
     boto3.client("events").create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
     boto3.client("ssm").put_parameter(Name=os.environ["PROGRAM_PARAMETER"], Value=program, Type="String",
                                       Tier="Advanced", Overwrite=True)

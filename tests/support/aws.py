@@ -8,26 +8,15 @@ from typing import Any
 
 import boto3
 
+from local import aws as local_aws
 from local.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = Template(ROOT / "template.yaml")
-_INDEX_KEYS = ("IndexName", "KeySchema", "Projection")
 
 
 def create_tables() -> None:
-    dynamodb = boto3.client("dynamodb")
-    for lid in TEMPLATE.of_type("AWS::DynamoDB::Table"):
-        props = TEMPLATE.resolve(TEMPLATE.properties(lid))
-        request: dict[str, Any] = {"TableName": lid, "KeySchema": props["KeySchema"],
-                                   "AttributeDefinitions": props["AttributeDefinitions"],
-                                   "BillingMode": "PAY_PER_REQUEST"}
-        for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-            if props.get(kind):
-                request[kind] = [{k: ix[k] for k in _INDEX_KEYS} for ix in props[kind]]
-        if "StreamSpecification" in props:
-            request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
-        dynamodb.create_table(**request)
+    local_aws.create_tables(TEMPLATE, boto3.client("dynamodb"))
 
 
 def program_document() -> dict[str, Any]:
