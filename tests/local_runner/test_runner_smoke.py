@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ import requests
 from botocore.config import Config
 
 import local
+from tests.support.throwaway_app import run_app
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
@@ -191,14 +191,7 @@ SECRET = "local-dev-secret"
 
 @pytest.fixture(scope="module")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local.Runner]:
-    root = tmp_path_factory.mktemp("app")
-    (root / "template.yaml").write_text(TEMPLATE)
-    for name, code in (("echo", ECHO), ("sink", SINK)):
-        (root / "functions" / name).mkdir(parents=True)
-        (root / "functions" / name / "app.py").write_text(textwrap.dedent(code))
-    started = local.start(root / "template.yaml", root, api_port=0, lambda_port=0, moto_port=0, schedules=False)
-    yield started
-    started.stop()
+    yield from run_app(tmp_path_factory.mktemp("app"), TEMPLATE, {"echo": ECHO, "sink": SINK})
 
 
 def client(service: str, endpoint: str) -> Any:

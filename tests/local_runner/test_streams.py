@@ -4,7 +4,6 @@ request that wrote them is answered, filtered, retried from the first failed rec
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 import requests
 
 import local
+from tests.support.throwaway_app import run_app
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
@@ -112,14 +112,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local.Runner]:
-    root = tmp_path_factory.mktemp("streams")
-    (root / "template.yaml").write_text(TEMPLATE)
-    for name, code in (("writer", WRITER), ("reader", READER)):
-        (root / "functions" / name).mkdir(parents=True)
-        (root / "functions" / name / "app.py").write_text(textwrap.dedent(code))
-    started = local.start(root / "template.yaml", root, api_port=0, lambda_port=0, moto_port=0, schedules=False)
-    yield started
-    started.stop()
+    yield from run_app(tmp_path_factory.mktemp("app"), TEMPLATE, {"writer": WRITER, "reader": READER})
 
 
 def aws(service: str, runner: local.Runner) -> Any:
