@@ -17,7 +17,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 def announce_record(record: DynamoDBRecord) -> int:
     image = record.dynamodb.new_image if record.dynamodb else {}
-    return announcements.announce(image.get("outbox"))
+    return announcements.announce(str(image["member_id"]), int(image["version"]), image.get("outbox"))
 
 
 @logger.inject_lambda_context

@@ -103,3 +103,22 @@ def test_a_transfer_announces_once_for_both_members(moto_aws: None, published: l
             sub="m-1", scope=""))
     assert [(k, e["member_id"]) for k, e in published] == [("PointsTransferred", "m-1")]
     assert view("m-2")["balance"]["available"] == 160
+
+
+def test_a_redelivered_record_publishes_the_same_event_ids(
+        moto_aws: None, monkeypatch: pytest.MonkeyPatch, published: list[Any]) -> None:
+    enroll("m-1")
+    monkeypatch.setattr(STREAMS, "sources", [])  # hold the records back to deliver them twice by hand
+    for n in (1, 2):
+        ok(call("POST", "/v1/admin/members/m-1/adjustments", {"adjustment_id": f"a-{n}", "points": n, "reason": "x"},
+                **ADMIN))
+    from local.streams import take_records
+
+    records = [r for r in take_records("MembersTable") if "outbox" in r["dynamodb"]["NewImage"]]
+    versions = [r["dynamodb"]["NewImage"]["version"]["N"] for r in records]
+    published.clear()
+    run("AnnounceFunction", {"Records": records})
+    run("AnnounceFunction", {"Records": records})  # the stream may deliver a batch again
+    ids = [e["event_id"] for _, e in published]
+    assert ids == [f"m-1/{v}/0" for v in versions] * 2
+    assert len(set(ids)) == 2

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class _Detail(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    event_id: str | None = Field(default=None, description=(
+        "the same on every delivery of this event (the bus delivers at least once): dedupe on it; "
+        "<member_id>/<version of the member write that caused it>/<position>; absent on notices"))
 
 
 class PointsAccrued(_Detail):
@@ -133,5 +136,6 @@ def to_outbox(events: list[Event]) -> str | None:
     return json.dumps([[kind, documented(kind, detail)] for kind, detail in events]) if events else None
 
 
-def from_outbox(outbox: str) -> list[Event]:
-    return [(str(kind), dict(detail)) for kind, detail in json.loads(outbox)]
+def from_outbox(outbox: str, write_id: str) -> list[Event]:
+    """The events of the write `write_id` (member id and the version it produced), each with its stable id."""
+    return [(str(kind), {**detail, "event_id": f"{write_id}/{n}"}) for n, (kind, detail) in enumerate(json.loads(outbox))]

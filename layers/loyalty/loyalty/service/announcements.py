@@ -5,11 +5,11 @@ from ..events import from_outbox
 from ..platform import bus
 
 
-def announce(outbox: str | None) -> int:
-    """Publish the events one write stored; raise if the bus did not take them all (the record is redelivered).
-    Delivery is at least once: a redelivered record publishes its events again."""
+def announce(member_id: str, version: int, outbox: str | None) -> int:
+    """Publish the events that the write producing `version` of the member stored; raise if the bus did not take
+    them all (the record is redelivered). A redelivered record publishes its events again, with the same ids."""
     if not outbox:
         return 0
-    events = from_outbox(outbox)
+    events = from_outbox(outbox, f"{member_id}/{version}")
     bus.publish(events)
     return len(events)
