@@ -48,7 +48,7 @@ openapi-check: $(VENV)/.installed
 	$(PY) scripts/build_event_schemas.py --check
 
 unit: $(VENV)/.installed
-	$(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e -n 2
+	$(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e -n 2 --dist worksteal
 
 e2e: $(VENV)/.installed
 	$(PY) scripts/with_local_run.py --api-port $(TEST_PORT) --lambda-port $(TEST_LAMBDA_PORT) --moto-port $(TEST_MOTO_PORT) -- \

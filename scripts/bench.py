@@ -152,7 +152,7 @@ def seed_year_of_checkins(member_id: str, now: datetime) -> None:
     for day in range(365):
         at = start + timedelta(days=day, hours=1)
         cmd = accrual.AccrualCommand(f"checkin-{day}", "activity", at, activity="checkin")
-        postings.append(accrual.accrue(current_program(), member, cmd, at, None))
+        postings.append(accrual.accrue(current_program(), member, cmd, at))
     store(member, postings)
 
 

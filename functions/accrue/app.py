@@ -1,13 +1,17 @@
-"""AccrueFunction: earning and its reversal, over HTTP and from the payments events."""
+"""AccrueFunction: earning and its reversal, over HTTP and from the payments events; the referral bonus when a
+referee qualifies."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from loyalty.api.payment_events import CapturedEvent, RefundedEvent
 from loyalty.api.resolver import caller, created, error_responses, http_resolver
@@ -51,10 +55,25 @@ def post_reversal(member_id: Annotated[Id, Path()], transaction_id: Annotated[Id
     return created(accruals.reverse(member_id, cmd, sent, utcnow()))
 
 
-def on_payment_event(event: dict[str, Any]) -> dict[str, Any]:
-    """PaymentCaptured earns, PaymentRefunded reverses. A bad or refused event raises, so it is retried and
-    then lands in the dead-letter queue: nothing is dropped silently. A duplicate delivery replays."""
+class ReferralDetail(BaseModel):
+    member_id: str
+    referee_id: str
+    qualified_at: datetime
+
+
+class ReferralQualifiedEvent(EventBridgeModel):
+    detail: ReferralDetail
+
+
+def on_bus_event(event: dict[str, Any]) -> dict[str, Any]:
+    """PaymentCaptured earns, PaymentRefunded reverses, ReferralQualified pays the referrer. A bad or refused
+    event raises, so it is retried and then lands in the dead-letter queue: nothing is dropped silently. A
+    duplicate delivery replays."""
     now = utcnow()
+    if event.get("detail-type") == "ReferralQualified":
+        referral = parse(event=event, model=ReferralQualifiedEvent).detail
+        logger.append_keys(member_id=referral.member_id, referee_id=referral.referee_id)
+        return accruals.pay_referral(referral.member_id, referral.referee_id, referral.qualified_at)
     if event.get("detail-type") == "PaymentRefunded":
         refund = parse(event=event, model=RefundedEvent).detail
         logger.append_keys(member_id=refund.member_id, refund_id=refund.refund_id)
@@ -75,4 +94,4 @@ def on_payment_event(event: dict[str, Any]) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "requestContext" in event:
         return app.resolve(event, context)
-    return on_payment_event(event)
+    return on_bus_event(event)

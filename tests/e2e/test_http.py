@@ -122,6 +122,19 @@ def test_points_accrued_reaches_tier_evaluation(service: Client, admin: Client, 
     assert r.json()["accrual"]["points"] == 125  # the Silver multiplier applies to the next accrual
 
 
+def test_the_referrer_is_paid_before_the_referees_first_purchase_is_answered(service: Client, member: str) -> None:
+    code = service.get(f"/v1/members/{member}").json()["referral_code"]
+    referee = new_id("m")
+    r = service.post("/v1/members", {"member_id": referee, "referral_code": code})
+    assert r.status_code == 201, r.text
+    before = balance(service, member)["available"]
+    assert service.post(f"/v1/members/{referee}/accruals", purchase(1000)).status_code == 201
+    # outbox -> stream -> AnnounceFunction -> ReferralQualified -> AccrueFunction, all before that answer
+    assert balance(service, member)["available"] == before + 500
+    assert service.post(f"/v1/members/{referee}/accruals", purchase(1000)).status_code == 201
+    assert balance(service, member)["available"] == before + 500  # once only
+
+
 def test_the_points_clock_runs_for_any_date_through_the_invoke_api(service: Client, member: str) -> None:
     r = service.post(f"/v1/members/{member}/accruals", purchase(3000))
     assert r.status_code == 201

@@ -23,7 +23,7 @@ class Counter:
 def act(program: Program, member: MemberState, activity: str, at: datetime) -> int:
     Counter.n += 1
     cmd = accrual.AccrualCommand(f"act-{Counter.n}", "activity", at, activity=activity)
-    posting = accrual.accrue(program, member, cmd, at, None)
+    posting = accrual.accrue(program, member, cmd, at)
     assert posting.response is not None
     return int(posting.response["accrual"]["points"])
 
@@ -48,7 +48,7 @@ def member(program: Program) -> MemberState:
 def test_activity_points_are_available_at_once(program: Program, member: MemberState, activity: str) -> None:
     before = member.wallet.available
     cmd = accrual.AccrualCommand("a-1", "activity", DAY0, activity=activity)
-    posting = accrual.accrue(program, member, cmd, DAY0, None)
+    posting = accrual.accrue(program, member, cmd, DAY0)
     assert posting.response is not None
     assert posting.response["accrual"]["points"] == POINTS[activity]
     assert posting.response["accrual"]["status"] == "available"

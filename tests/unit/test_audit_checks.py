@@ -23,11 +23,11 @@ def history(program: Program) -> tuple[MemberState, Book]:
     book = Book()
     member = enrolled(program, "m-1", T0, book)
     cmd = accrual.AccrualCommand("t1", "purchase", T0, purchase=Purchase(120000, "USD", "app", (), T0))
-    lot = book.apply(accrual.accrue(program, member, cmd, T0, None)).new_lots[0]
+    lot = book.apply(accrual.accrue(program, member, cmd, T0)).new_lots[0]
     t1 = T0 + timedelta(days=14)
     book.apply(clock.release(program, member, [lot], t1))
     act = accrual.AccrualCommand("c1", "activity", t1, activity="checkin")
-    book.apply(accrual.accrue(program, member, act, t1, None))
+    book.apply(accrual.accrue(program, member, act, t1))
     book.apply(spending.redeem(program, member, spending.RedemptionCommand("r1", "coffee", 1), t1))
     book.apply(accrual.reverse(program, member, lot, accrual.ReversalCommand("rv1", "t1", 30000), t1))
     book.apply(spending.adjust(program, member, "a1", "credit", 77, "goodwill", t1))
@@ -119,7 +119,7 @@ def test_a_debt_next_to_points_that_had_already_expired_is_sound(program: Progra
     book = Book()
     member = enrolled(program, "m-1", T0, book)  # 100 points dated D
     act = accrual.AccrualCommand("rev-1", "activity", T0, activity="review")
-    lot = book.apply(accrual.accrue(program, member, act, T0, None)).new_lots[0]  # 50 more on D
+    lot = book.apply(accrual.accrue(program, member, act, T0)).new_lots[0]  # 50 more on D
     book.apply(spending.redeem(program, member, spending.RedemptionCommand("r1", "charity-100", 1), T0))
     after_d = T0 + timedelta(days=366)  # D has come; the clock has not run yet
     book.apply(accrual.reverse(program, member, lot, accrual.ReversalCommand("v1", "rev-1", None), after_d))

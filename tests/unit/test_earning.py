@@ -181,7 +181,7 @@ def challenge_program() -> Program:
 
 def accrue_purchase(program: Program, member: Any, tx: str, at: datetime, amount: int = 1000) -> int:
     cmd = accrual.AccrualCommand(tx, "purchase", at, purchase=buy(amount, at=at))
-    return int(accrual.accrue(program, member, cmd, at, None).response["accrual"]["points"])  # type: ignore[index]
+    return int(accrual.accrue(program, member, cmd, at).response["accrual"]["points"])  # type: ignore[index]
 
 
 def test_challenge_bonus_granted_once_on_the_goal_purchase() -> None:

@@ -56,7 +56,7 @@ def test_partial_refunds_never_take_more_than_earned() -> None:
 def purchase(program: Program, member: MemberState, book: Book, tx: str, amount: int, at: datetime,
              now: datetime | None = None) -> Lot:
     cmd = accrual.AccrualCommand(tx, "purchase", at, purchase=Purchase(amount, "USD", "online", (), at))
-    posting = book.apply(accrual.accrue(program, member, cmd, now or at, None))
+    posting = book.apply(accrual.accrue(program, member, cmd, now or at))
     return posting.new_lots[0]
 
 
@@ -135,7 +135,7 @@ def test_activity_reversal_is_whole_and_once(program: Program) -> None:
     book = Book()
     member = enrolled(program, "m-1", T0, book)
     cmd = accrual.AccrualCommand("rev-1", "activity", T0, activity="review")
-    lot = book.apply(accrual.accrue(program, member, cmd, T0, None)).new_lots[0]
+    lot = book.apply(accrual.accrue(program, member, cmd, T0)).new_lots[0]
     with pytest.raises(BusinessRuleRefused):
         accrual.reverse(program, member, lot, accrual.ReversalCommand("x", "rev-1", 10), T0)
     assert refund(program, member, book, lot, "x", None, T0) == 50

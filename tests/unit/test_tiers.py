@@ -69,7 +69,7 @@ def test_qualifying_window_is_a_rolling_365_days() -> None:
 
 def big_purchase(program: Program, member: MemberState, tx: str, amount: int, at: datetime) -> int:
     cmd = accrual.AccrualCommand(tx, "purchase", at, purchase=Purchase(amount, "USD", "store", (), at))
-    posting = accrual.accrue(program, member, cmd, at, None)
+    posting = accrual.accrue(program, member, cmd, at)
     assert posting.response is not None
     return int(posting.response["accrual"]["points"])
 

@@ -114,13 +114,21 @@ class MemberEnrolled(_Detail):
     points: int = Field(description="welcome bonus")
 
 
+class ReferralQualified(_Detail):
+    member_id: str = Field(description="the referrer, who earns the referral bonus")
+    referee_id: str
+    transaction_id: str = Field(description="the referee's first purchase")
+    qualified_at: str = Field(description="when that purchase was accrued; the bonus is dated then")
+
+
 class PointsClockContinued(_Detail):
     time: str = Field(description="the interrupted run's time; the continuation runs as of it")
 
 
 EVENTS: dict[str, type[_Detail]] = {cls.__name__: cls for cls in (
     PointsAccrued, PointsReversed, PointsRedeemed, RedemptionCancelled, PointsTransferred, PointsAdjusted,
-    PointsReleased, PointsExpired, PointsExpiringSoon, TierChanged, MemberEnrolled, PointsClockContinued)}
+    PointsReleased, PointsExpired, PointsExpiringSoon, TierChanged, MemberEnrolled, ReferralQualified,
+    PointsClockContinued)}
 
 
 Event = tuple[str, dict[str, Any]]

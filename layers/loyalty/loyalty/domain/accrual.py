@@ -76,9 +76,10 @@ def _earn(program: Program, member: MemberState, cmd: AccrualCommand) -> int:
         program, member, cmd.occurred_at)
 
 
-def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: datetime,
-           referrer: MemberState | None) -> Posting:
-    """Credit what a purchase or an activity earns: purchases wait `pending_days`, activities are available."""
+def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: datetime) -> Posting:
+    """Credit what a purchase or an activity earns: purchases wait `pending_days`, activities are available.
+    A referee's first purchase also announces that its referrer qualified (`pay_referral` credits the referrer,
+    in the referrer's own transaction: this one touches one member)."""
     points = _earn(program, member, cmd)
     key = entry_key("accrual", cmd.transaction_id)
     pending_until = cmd.occurred_at + timedelta(days=program.pending_days) if cmd.kind == "purchase" else None
@@ -103,25 +104,28 @@ def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: date
         "expires_at": day_start(lot.expires_on),
     }
     posting.events.append(("PointsAccrued", {"member_id": member.member_id, **accrual, "kind": cmd.kind}))
-    if cmd.kind == "purchase" and referrer is not None and not member.referral_paid:
-        _pay_referral(program, member, referrer, posting, now)
+    if cmd.kind == "purchase" and member.referred_by and not member.referral_paid:
+        member.referral_paid = True
+        posting.events.append(("ReferralQualified", {"member_id": member.referred_by, "referee_id": member.member_id,
+                                                     "transaction_id": cmd.transaction_id, "qualified_at": iso(now)}))
     posting.response = {"accrual": accrual, "member": member.view(program, now.date())}
     return posting
 
 
-def _pay_referral(program: Program, referee: MemberState, referrer: MemberState, posting: Posting,
-                  now: datetime) -> None:
-    referee.referral_paid = True
+def pay_referral(program: Program, referrer: MemberState, referee_id: str, qualified_at: datetime) -> Posting:
+    """The referral bonus, available at once and qualifying, dated when the referee's first purchase was accrued."""
     points = program.referral_points
-    key = entry_key("referral", referee.member_id)
-    lot = bonus_lot(program, referrer, key, "referral", points, now, qualifying=True)
-    posting.members.append(referrer)
-    posting.new_lots.append(lot)
-    posting.entries.append(LedgerEntry(referrer.member_id, key, "accrual", points, now, referee.member_id,
+    key = entry_key("referral", referee_id)
+    lot = bonus_lot(program, referrer, key, "referral", points, qualified_at, qualifying=True)
+    posting = Posting(members=[referrer], new_lots=[lot])
+    posting.entries.append(LedgerEntry(referrer.member_id, key, "accrual", points, qualified_at, referee_id,
                                        detail={"kind": "referral"}))
     posting.count("issued", points)
-    posting.events.append(("PointsAccrued", {"member_id": referrer.member_id, "transaction_id": key,
-                                             "points": points, "status": "available", "kind": "referral"}))
+    referral = {"transaction_id": key, "points": points, "status": "available", "kind": "referral"}
+    posting.events.append(("PointsAccrued", {"member_id": referrer.member_id, **referral}))
+    posting.response = {"referral": {**referral, "referee_id": referee_id},
+                        "member": referrer.view(program, qualified_at.date())}
+    return posting
 
 
 def reverse(program: Program, member: MemberState, lot: Lot, cmd: ReversalCommand, now: datetime) -> Posting:

@@ -7,6 +7,7 @@ from typing import Any
 from ..domain import accrual
 from ..domain.errors import NotFound
 from ..domain.ledger import entry_key
+from ..domain.ledger import fingerprint as ledger_fingerprint
 from ..platform.program_source import current_program
 from ..storage import repository
 from .common import member_or_404
@@ -16,14 +17,18 @@ from .execution import execute
 def accrue(member_id: str, cmd: accrual.AccrualCommand, fingerprint: str, now: datetime) -> dict[str, Any]:
     def build() -> Any:
         accrual.check_occurred_at(cmd.occurred_at, now)  # in build: a replay still answers as it did
-        program = current_program()
-        member = member_or_404(member_id)
-        referrer = None
-        if cmd.kind == "purchase" and member.referred_by and not member.referral_paid:
-            referrer = repository.get_member(member.referred_by)  # only on a referee's first purchase
-        return accrual.accrue(program, member, cmd, now, referrer)
+        return accrual.accrue(current_program(), member_or_404(member_id), cmd, now)
 
     return execute(member_id, entry_key("accrual", cmd.transaction_id), fingerprint, build)
+
+
+def pay_referral(referrer_id: str, referee_id: str, qualified_at: datetime) -> dict[str, Any]:
+    """Once per referee, keyed `referral#<referee_id>`: a redelivered ReferralQualified replays."""
+    def build() -> Any:
+        return accrual.pay_referral(current_program(), member_or_404(referrer_id), referee_id, qualified_at)
+
+    return execute(referrer_id, entry_key("referral", referee_id), ledger_fingerprint({"referee_id": referee_id}),
+                   build)
 
 
 def reverse(member_id: str, cmd: accrual.ReversalCommand, fingerprint: str, now: datetime) -> dict[str, Any]:
