@@ -164,6 +164,8 @@ def test_expiring_soon_notice(moto_aws: None, clock_at: Callable[[datetime], Non
     notices = [e for k, e in published if k == "PointsExpiringSoon"]
     assert sorted(n["member_id"] for n in notices) == ["m-1", "m-2"]
     assert all(n["points"] == 100 for n in notices)
+    notified_on = (midnight(d) - timedelta(days=29)).date().isoformat()
+    assert sorted(n["event_id"] for n in notices) == [f"m-{i}/expiring-soon/{notified_on}" for i in (1, 2)]
 
 
 # --- tiers -------------------------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ class _Detail(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     event_id: str | None = Field(default=None, description=(
         "the same on every delivery of this event (the bus delivers at least once): dedupe on it; "
-        "<member_id>/<version of the member write that caused it>/<position>; absent on notices"))
+        "<member_id>/<version of the member write that caused it>/<position>, or "
+        "<member_id>/expiring-soon/<day> for the weekly notice"))
 
 
 class PointsAccrued(_Detail):
