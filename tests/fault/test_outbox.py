@@ -44,7 +44,7 @@ def test_a_bus_failure_is_reported_per_record_and_retried_from_the_stream(
         moto_aws: None, monkeypatch: pytest.MonkeyPatch, published: list[Any]) -> None:
     enroll("m-1")
     refusals = [1]
-    accepting = bus.publish  # the capturing publish of the `published` fixture
+    accepting = bus.send  # the capturing send of the `published` fixture
 
     def flaky(events: list[tuple[str, dict[str, Any]]]) -> None:
         if refusals:
@@ -52,7 +52,7 @@ def test_a_bus_failure_is_reported_per_record_and_retried_from_the_stream(
             raise bus.EventsNotPublished("1 of 1 events not published")
         accepting(events)
 
-    monkeypatch.setattr(bus, "publish", flaky)
+    monkeypatch.setattr(bus, "send", flaky)
     published.clear()
     body = {"transaction_id": "t-1", "kind": "activity", "activity": "review"}
     assert call("POST", "/v1/members/m-1/accruals", body, **SERVICE).status == 201
@@ -75,7 +75,7 @@ def test_the_announcer_reports_exactly_the_records_it_could_not_publish(
         if events[0][1]["member_id"] == "m-2":
             raise bus.EventsNotPublished("refused")
 
-    monkeypatch.setattr(bus, "publish", refuse_m2)
+    monkeypatch.setattr(bus, "send", refuse_m2)
     answer = run("AnnounceFunction", {"Records": records})
     assert answer == {"batchItemFailures": [{"itemIdentifier": records[1]["dynamodb"]["SequenceNumber"]}]}
 

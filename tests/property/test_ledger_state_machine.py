@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -18,7 +18,6 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
-from loyalty.platform import bus
 from loyalty.platform.program_source import current_program
 from loyalty.service.audit import audit_all
 from loyalty.storage import repository
@@ -51,11 +50,14 @@ STEPS = 7
 
 
 OUTCOMES: Counter[str] = Counter()  # what the requests answered, for tuning the strategies
-ANNOUNCED: list[tuple[str, dict[str, Any]]] = []  # the events the last request's writes published
 
 
 class Clock:
     now = BASE
+
+
+class Bus:
+    announced: ClassVar[list[tuple[str, dict[str, Any]]]] = []  # what went out on the bus: the `published` fixture's list
 
 
 def self_token(member_id: str) -> dict[str, str]:
@@ -118,7 +120,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def send(self, kind: str, method: str, path: str, body: Any, who: dict[str, str]) -> Answer:
         Clock.now += timedelta(minutes=1)
-        ANNOUNCED.clear()
+        Bus.announced.clear()
         answer = call(method, path, body, **who)
         route = path.split("/")[-1] if not path.startswith("/v1/admin") else "adjustments"
         OUTCOMES[f"{method} {route}: {answer.status} {answer.body['error']['code'] if answer.status >= 400 else ''}"] += 1
@@ -213,7 +215,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.check_member_view(member, answer.body["member"])
         if m.referred_by and not m.referral_paid:
             m.referral_paid = True
-            [qualified] = [detail for kind, detail in ANNOUNCED if kind == "ReferralQualified"]
+            [qualified] = [detail for kind, detail in Bus.announced if kind == "ReferralQualified"]
             assert (qualified["member_id"], qualified["referee_id"], qualified["transaction_id"]) == (
                 m.referred_by, member, tx)
             bus_event("AccrueFunction", "loyalty", "ReferralQualified", qualified)  # as the bus rule delivers it
@@ -478,14 +480,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 @pytest.fixture
-def simulated_clock(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    published = bus.publish
-
-    def announce(events: list[tuple[str, dict[str, Any]]]) -> None:
-        published(events)
-        ANNOUNCED.extend(events)
-
-    monkeypatch.setattr(bus, "publish", announce)
+def simulated_clock(moto_aws: None, monkeypatch: pytest.MonkeyPatch, published: list[Any]) -> None:
+    Bus.announced = published
     for logical_id in TEMPLATE.functions():
         mod = module(logical_id)
         if hasattr(mod, "utcnow"):

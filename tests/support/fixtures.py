@@ -36,13 +36,13 @@ def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[
     from loyalty.platform import bus
 
     seen: list[tuple[str, dict[str, Any]]] = []
-    original = bus.publish
+    original = bus.send  # where both the notices and the announced outboxes go out
 
     def capture(events: list[tuple[str, dict[str, Any]]]) -> None:
         original(events)
         seen.extend(events)
 
-    monkeypatch.setattr(bus, "publish", capture)
+    monkeypatch.setattr(bus, "send", capture)
     yield seen
 
 

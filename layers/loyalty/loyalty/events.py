@@ -4,6 +4,7 @@ documents them as JSON Schema."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -141,10 +142,18 @@ def documented(kind: str, detail: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_outbox(events: list[Event]) -> str | None:
-    """The events of one write, as stored on the member item that the write produces."""
-    return json.dumps([[kind, documented(kind, detail)] for kind, detail in events]) if events else None
+    """The events of one write, validated now and stored on the member item that the write produces (their ids
+    come from that item's version, known when they are read back)."""
+    stored = [[kind, {k: v for k, v in documented(kind, detail).items() if k != "event_id"}] for kind, detail in events]
+    return json.dumps(stored) if stored else None
 
 
-def from_outbox(outbox: str, write_id: str) -> list[Event]:
-    """The events of the write `write_id` (member id and the version it produced), each with its stable id."""
-    return [(str(kind), {**detail, "event_id": f"{write_id}/{n}"}) for n, (kind, detail) in enumerate(json.loads(outbox))]
+def from_outbox(outbox: str, member_id: str, version: int) -> list[Event]:
+    """The documented events of the write that produced `version` of the member, each with its stable id."""
+    return [(str(kind), {**detail, "event_id": f"{member_id}/{version}/{n}"})
+            for n, (kind, detail) in enumerate(json.loads(outbox))]
+
+
+def notice_id(member_id: str, notice: str, day: date) -> str:
+    """The id of a notice that no write causes: one per member, notice and day, however often the job runs."""
+    return f"{member_id}/{notice}/{day.isoformat()}"

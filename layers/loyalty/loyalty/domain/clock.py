@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from ..events import notice_id
 from . import tiers
 from .accrual import credit_lot
 from .ledger import LedgerEntry, Lot, Posting, entry_key
@@ -48,10 +49,9 @@ def expiring_soon(program: Program, member: MemberState, now: datetime) -> tuple
     soon = member.wallet.expiring(now.date(), until)
     if not soon:
         return None
-    # a notice is no write: its id is the member and the day, the same if the weekly run is retried
     return ("PointsExpiringSoon", {"member_id": member.member_id, "points": sum(p for _, p in soon),
                                    "expiring": [{"date": d, "points": p} for d, p in soon],
-                                   "event_id": f"{member.member_id}/expiring-soon/{now.date().isoformat()}"})
+                                   "event_id": notice_id(member.member_id, "expiring-soon", now.date())})
 
 
 def _change_tier(program: Program, member: MemberState, new_tier: str, reason: str, now: datetime,

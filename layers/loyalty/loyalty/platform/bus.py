@@ -29,8 +29,13 @@ class EventsNotPublished(Exception):
 
 
 def publish(events: list[Event]) -> None:
-    """Publish, 10 entries per PutEvents call; raise if any entry was not accepted."""
-    entries = [{"Source": SOURCE, "DetailType": kind, "Detail": json.dumps(documented(kind, detail)),
+    """Publish events made now (notices): each detail checked against its documented model first."""
+    send([(kind, documented(kind, detail)) for kind, detail in events])
+
+
+def send(events: list[Event]) -> None:
+    """Put documented events on the bus, 10 entries per PutEvents call; raise if any entry was not accepted."""
+    entries = [{"Source": SOURCE, "DetailType": kind, "Detail": json.dumps(detail),
                 "EventBusName": settings().event_bus_name} for kind, detail in events]
     failed = 0
     for i in range(0, len(entries), 10):

@@ -10,6 +10,6 @@ def announce(member_id: str, version: int, outbox: str | None) -> int:
     them all (the record is redelivered). A redelivered record publishes its events again, with the same ids."""
     if not outbox:
         return 0
-    events = from_outbox(outbox, f"{member_id}/{version}")
-    bus.publish(events)
+    events = from_outbox(outbox, member_id, version)
+    bus.send(events)  # documented when the write stored them
     return len(events)
