@@ -7,20 +7,15 @@
   which the recorder reads straight from moto around the write (those look-ups are not counted).
 - `MotoCpu` wraps moto's `BotocoreStubber.__call__` and sums the CPU time spent inside moto, so the handler's
   own CPU time is the process time of an invocation minus moto's share.
-- `provision`, `handler_of`, `Api` and `Context` run the functions in process, as tests/support does.
 - `import_seconds` imports a function module in a fresh interpreter, as a Lambda cold start does.
 """
 from __future__ import annotations
 
-import importlib.util
-import json
 import math
 import os
-import re
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,12 +24,8 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-import boto3
 from botocore.client import BaseClient
 from moto.core.botocore_stubber import BotocoreStubber
-
-from local.aws import create_tables
-from local.template import FunctionSpec, Route, Template
 
 Item = Mapping[str, Mapping[str, Any]]  # DynamoDB JSON: {"name": {"S": "..."}}
 Key = dict[str, Any]
@@ -339,86 +330,6 @@ class MotoCpu:
         moto_before, start = self.seconds, time.process_time()
         run()
         return (time.process_time() - start) - (self.seconds - moto_before)
-
-
-# -- in-process Lambda on a moto account ------------------------------------------------------------------------
-
-def provision(template: Template, program: str) -> None:
-    """Tables (with their indexes) from template.yaml, the event bus, and the program document in SSM."""
-    from aws_lambda_powertools.utilities import parameters
-
-    create_tables(template, boto3.client("dynamodb"))
-    boto3.client("events").create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
-    boto3.client("ssm").put_parameter(Name=os.environ["PROGRAM_PARAMETER"], Value=program, Type="String",
-                                      Tier="Advanced", Overwrite=True)
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
-
-
-@dataclass
-class Context:
-    """The Lambda context a handler reads."""
-
-    function_name: str = "bench"
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = "bench"
-    log_group_name: str = "/aws/lambda/bench"
-    log_stream_name: str = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 300_000
-
-
-Handler = Callable[[dict[str, Any], Any], Any]
-
-
-_handlers: dict[str, Handler] = {}
-
-
-def handler_of(spec: FunctionSpec) -> Handler:
-    """`app.handler` of a function, loaded once (a warm container) under a module name of its own."""
-    if spec.logical_id not in _handlers:
-        loader_spec = importlib.util.spec_from_file_location(f"fn_{spec.logical_id}", spec.code_dir / "app.py")
-        assert loader_spec and loader_spec.loader
-        mod = importlib.util.module_from_spec(loader_spec)
-        sys.modules[loader_spec.name] = mod
-        loader_spec.loader.exec_module(mod)
-        _handlers[spec.logical_id] = mod.handler
-    return _handlers[spec.logical_id]
-
-
-class Api:
-    """API Gateway (HTTP API, payload v2) in front of the functions: route matching and JWT claims."""
-
-    def __init__(self, routes: list[Route]) -> None:
-        self.routes = [(re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", r.path) + "$"), r) for r in routes]
-
-    def event(self, method: str, path: str, body: Any = None, sub: str = "svc",
-              scope: str = "loyalty/service") -> tuple[str, dict[str, Any]]:
-        """(function logical id, event) of a request by a caller with these claims."""
-        for pattern, route in self.routes:
-            match = pattern.match(path)
-            if match and route.method == method:
-                return route.function, self._event(route.route_key, method, path, match.groupdict(), body,
-                                                   {"sub": sub, "scope": scope})
-        raise LookupError(f"no route {method} {path}")
-
-    @staticmethod
-    def _event(route_key: str, method: str, path: str, params: dict[str, str], body: Any,
-               claims: dict[str, str]) -> dict[str, Any]:
-        return {
-            "version": "2.0", "routeKey": route_key, "rawPath": path, "rawQueryString": "",
-            "headers": {"content-type": "application/json"}, "pathParameters": params or None,
-            "isBase64Encoded": False, "body": None if body is None else json.dumps(body),
-            "requestContext": {
-                "accountId": "123456789012", "apiId": "bench", "domainName": "bench", "domainPrefix": "bench",
-                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                         "userAgent": "bench"},
-                "requestId": str(uuid.uuid4()), "routeKey": route_key, "stage": "$default", "time": "", "timeEpoch": 0,
-                "authorizer": {"jwt": {"claims": claims, "scopes": None}},
-            },
-        }
 
 
 # -- cold start --------------------------------------------------------------------------------------------------

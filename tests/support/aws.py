@@ -28,7 +28,7 @@ def put_program(document: dict[str, Any]) -> None:
 
     boto3.client("ssm").put_parameter(Name=os.environ["PROGRAM_PARAMETER"], Value=json.dumps(document),
                                       Type="String", Tier="Advanced", Overwrite=True)
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
 def provision() -> None:
