@@ -219,25 +219,24 @@ class Template:
                 props = event.get("Properties") or {}
                 if event.get("Type") != "DynamoDB" or props.get("Enabled") is False:
                     continue
-                stream = props.get("Stream")
-                if not (isinstance(stream, dict) and "Fn::GetAtt" in stream):
+                table = _get_att_target(props.get("Stream"))
+                if table is None:
                     continue  # only streams of the template's own tables can be emulated
                 on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
                 filters = ((props.get("FilterCriteria") or {}).get("Filters")) or []
                 sources.append(StreamSource(
-                    name=f"{lid}-{ev_name}", function=lid, table=str(stream["Fn::GetAtt"][0]),
+                    name=f"{lid}-{ev_name}", function=lid, table=table,
                     batch_size=int(self.resolve(props.get("BatchSize", 100))),
                     filters=[json.loads(f["Pattern"]) for f in filters if f.get("Pattern")],
                     report_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
-                    dlq=str(on_failure["Fn::GetAtt"][0]) if isinstance(on_failure, dict) and "Fn::GetAtt" in on_failure
-                    else None,
+                    dlq=_get_att_target(on_failure),
                 ))
         return sources
 
     def _dlq(self, props: dict[str, Any]) -> str | None:
-        arn = (props.get("DeadLetterConfig") or {}).get("Arn")
-        if isinstance(arn, dict) and "Fn::GetAtt" in arn:
-            return str(arn["Fn::GetAtt"][0])
+        named = _get_att_target((props.get("DeadLetterConfig") or {}).get("Arn"))
+        if named is not None:
+            return named
         queues = [lid for lid in self.of_type("AWS::SQS::Queue") if "deadletter" in lid.lower() or "dlq" in lid.lower()]
         return queues[0] if queues else None
 
@@ -328,3 +327,10 @@ class Template:
 def _bus_name(value: Any) -> str:
     """A bus is named by its name or its ARN; absent means the default bus."""
     return str(value).rsplit("/", 1)[-1] if value else "default"
+
+
+def _get_att_target(value: Any) -> str | None:
+    """The logical id in `!GetAtt Resource.Attribute`, else None."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return str(value["Fn::GetAtt"][0])
+    return None

@@ -11,8 +11,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "layers" / "loyalty" / "loyalty" / "openapi.json"
-PUBLIC_PATHS = ["/v1/rewards", "/v1/program"]
-HTTP_FUNCTIONS = ["enroll", "accrue", "member_read", "redeem", "transfer", "admin", "catalog"]
+
+
+def http_routes() -> tuple[list[Path], list[tuple[str, str]]]:
+    """From template.yaml: the code folder of every function behind a route, and the routes that need no token."""
+    sys.path.insert(0, str(ROOT))
+    from local.template import Template
+
+    template = Template(ROOT / "template.yaml")
+    routes = template.routes()
+    functions = template.functions()
+    folders = sorted({functions[r.function].code_dir for r in routes})
+    return folders, [(r.method.lower(), r.path) for r in routes if not r.auth_required]
 
 
 def generate() -> str:
@@ -28,13 +38,14 @@ def generate() -> str:
         security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")}, security=[{"bearerAuth": []}],
         on_conflict="error",
     )
-    for name in HTTP_FUNCTIONS:
-        merge.add_file(ROOT / "functions" / name / "app.py", resolver_name="app")
+    folders, public = http_routes()
+    for folder in folders:
+        merge.add_file(folder / "app.py", resolver_name="app")
     schema = json.loads(merge.get_openapi_json_schema())
     _drop_default_422(schema)
-    for path in PUBLIC_PATHS:  # the routes with `Auth: Authorizer: NONE` in template.yaml
-        for operation in schema["paths"].get(path, {}).values():
-            operation["security"] = []
+    for method, path in public:  # `Auth: Authorizer: NONE` in template.yaml
+        if method in schema["paths"].get(path, {}):
+            schema["paths"][path][method]["security"] = []
     return json.dumps(schema, indent=1, sort_keys=True) + "\n"
 
 
