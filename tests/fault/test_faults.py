@@ -3,13 +3,10 @@ whose answer was lost, duplicate event deliveries and concurrent requests. Whate
 twice, the invariants hold, and a retry answers exactly as the original did."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -19,13 +16,11 @@ from botocore.retries.standard import ExponentialBackoff
 from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
 from loyalty.service import execution
-from loyalty.service.audit import audit_all
 from loyalty.storage import repository
+from tests.fault.support import ADMIN, PURCHASE, SERVICE, accrue, enroll, history, ok, sound, total, view
 from tests.support.aws import TEMPLATE, program_document, put_program
-from tests.support.functions import Answer, Context, bus_event, call, http_event, module
+from tests.support.functions import bus_event, call, concurrently, module
 
-ADMIN = {"sub": "ops", "scope": "loyalty/admin"}
-SERVICE = {"sub": "pos", "scope": "loyalty/service"}
 PASS = "pass"
 TIMEOUT_AFTER_COMMIT = "timeout-after-commit"
 TRANSACT_WRITE = "DynamoDB_20120810.TransactWriteItems"
@@ -96,41 +91,6 @@ def wire(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wire]:
     monkeypatch.setattr(BotocoreStubber, "__call__", lambda stubber, event_name, request, **kw: w(
         stubber, event_name, request, **kw))
     yield w
-
-
-# --- helpers ------------------------------------------------------------------------------------------------------------
-
-def ok(answer: Answer, status: int = 201) -> Any:
-    assert answer.status == status, answer.body
-    return answer.body
-
-
-def enroll(member_id: str) -> None:
-    ok(call("POST", "/v1/members", {"member_id": member_id}, **SERVICE))
-
-
-def view(member_id: str) -> dict[str, Any]:
-    return ok(call("GET", f"/v1/members/{member_id}", **ADMIN), 200)  # type: ignore[no-any-return]
-
-
-def history(member_id: str) -> list[dict[str, Any]]:
-    return ok(call("GET", f"/v1/members/{member_id}/transactions", query={"limit": "100"}, **ADMIN), 200)["items"]  # type: ignore[no-any-return]
-
-
-def total(member_id: str) -> int:
-    b = view(member_id)["balance"]
-    return int(b["available"] + b["pending"])
-
-
-PURCHASE = {"transaction_id": "t-1", "kind": "purchase", "amount_minor": 12_345, "currency": "USD"}
-
-
-def accrue(body: dict[str, Any] | None = None, member_id: str = "m-1") -> Answer:
-    return call("POST", f"/v1/members/{member_id}/accruals", body or PURCHASE, **SERVICE)
-
-
-def sound() -> None:
-    assert audit_all()[1] == []
 
 
 # --- throttling and conflicts ---------------------------------------------------------------------------------------
@@ -399,49 +359,6 @@ def test_an_event_and_an_http_accrual_of_the_same_payment_apply_once(moto_aws: N
 
 
 # --- concurrency: one process, many containers ---------------------------------------------------------------------
-
-def container(logical_id: str, n: int) -> ModuleType:
-    """A fresh copy of a function's module: what a separate Lambda container would run."""
-    spec_ = TEMPLATE.functions()[logical_id]
-    spec = importlib.util.spec_from_file_location(f"fn_{logical_id}_container_{n}", spec_.code_dir / "app.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def concurrently(requests: list[tuple[str, str, Any, dict[str, str]]]) -> list[Answer]:
-    """Send every request at once, each from its own container, and return the answers in order."""
-    prepared = []
-    for n, (method, path, body, who) in enumerate(requests):
-        function, event = http_event(method, path, body, sub=who["sub"], scope=who["scope"])
-        prepared.append((container(function, n), event))
-    answers: list[Answer | None] = [None] * len(prepared)
-    start = threading.Barrier(len(prepared))
-
-    def run(i: int) -> None:
-        mod, event = prepared[i]
-        start.wait()
-        result = mod.handler(event, Context())
-        answers[i] = Answer(result["statusCode"], json.loads(result["body"]))
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prepared))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert all(a is not None for a in answers)
-    return [a for a in answers if a is not None]
-
-
-@pytest.fixture
-def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the service's backoff (it is what resolves contention) but shorten its sleeps tenfold."""
-    import random
-    import time
-
-    monkeypatch.setattr(execution, "backoff", lambda attempt: time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt))))
-
 
 def test_twenty_concurrent_replays_of_one_accrual_apply_once(moto_aws: None, quick_backoff: None) -> None:
     enroll("m-1")

@@ -10,10 +10,8 @@ import pytest
 
 from loyalty.platform import bus
 from loyalty.storage import repository
-from tests.fault.test_faults import ADMIN, SERVICE, concurrently, enroll, ok, quick_backoff, sound, view
-from tests.support.functions import STREAMS, call, run, scheduled
-
-__all__ = ["quick_backoff"]  # a fixture of the concurrency tests, used here too
+from tests.fault.support import ADMIN, SERVICE, enroll, ok, sound, view
+from tests.support.functions import STREAMS, call, concurrently, run, scheduled
 
 
 def test_a_clock_crash_after_its_commit_still_announces_the_expiry(

@@ -5,6 +5,7 @@ import importlib.util
 import json
 import re
 import sys
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,16 +34,20 @@ class Context:
         return self.remaining_ms
 
 
-@cache
-def module(logical_id: str) -> ModuleType:
-    spec_ = TEMPLATE.functions()[logical_id]
-    name = f"fn_{logical_id}"
-    spec = importlib.util.spec_from_file_location(name, spec_.code_dir / "app.py")
+def load(logical_id: str, name: str) -> ModuleType:
+    """Import a function's app.py under `name`: one import is one Lambda container."""
+    spec = importlib.util.spec_from_file_location(name, TEMPLATE.functions()[logical_id].code_dir / "app.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
     spec.loader.exec_module(mod)
     return mod
+
+
+@cache
+def module(logical_id: str) -> ModuleType:
+    """The function's one warm container that the tests share."""
+    return load(logical_id, f"fn_{logical_id}")
 
 
 def run(logical_id: str, event: dict[str, Any], context: Context | None = None) -> Any:
@@ -119,3 +124,28 @@ def bus_event(logical_id: str, source: str, detail_type: str, detail: dict[str, 
         "version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": source,
         "account": "123456789012", "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
         "resources": [], "detail": detail})
+
+
+def concurrently(requests: list[tuple[str, str, Any, dict[str, str]]]) -> list[Answer]:
+    """Send every HTTP request (method, path, body, claims) at once, each to a container of its own (threads of
+    this process, as the local run has them), and return the answers in order."""
+    prepared = []
+    for n, (method, path, body, who) in enumerate(requests):
+        function, event = http_event(method, path, body, sub=who["sub"], scope=who["scope"])
+        prepared.append((load(function, f"fn_{function}_container_{n}"), event))
+    answers: list[Answer | None] = [None] * len(prepared)
+    start = threading.Barrier(len(prepared))
+
+    def send(i: int) -> None:
+        mod, event = prepared[i]
+        start.wait()
+        result = mod.handler(event, Context())
+        answers[i] = Answer(result["statusCode"], json.loads(result["body"]))
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(prepared))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(a is not None for a in answers)
+    return [a for a in answers if a is not None]
