@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from moto.dynamodb.models import dynamodb_backends
+from moto.events.models import EventPattern
 
 from .atomic_moto import MOTO_LOCK
-from .pattern import matches
 from .template import ACCOUNT, REGION, StreamSource
 
 log = logging.getLogger("local.streams")
@@ -56,6 +56,8 @@ class StreamPump:
         self.table_name = table_name
         self.invoke = invoke
         self.dead_letter = dead_letter
+        # FilterCriteria use EventBridge's pattern syntax: moto's matcher serves both
+        self._filters = {s.name: [EventPattern.load(f) for f in s.filters] for s in sources}
         self._lock = threading.Lock()
 
     def settle(self) -> int:
@@ -81,7 +83,9 @@ class StreamPump:
         for table in dict.fromkeys(s.table for s in self.sources):
             records = take_records(self.table_name(table))
             for source in (s for s in self.sources if s.table == table):
-                chosen = [r for r in records if not source.filters or any(matches(f, r) for f in source.filters)]
+                filters = self._filters[source.name]
+                # moto types its argument as an event message, but matches any JSON object the same way
+                chosen = [r for r in records if not filters or any(f.matches_event(r) for f in filters)]  # type: ignore[arg-type]
                 if chosen:
                     taken.append((source, chosen))
         return taken

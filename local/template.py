@@ -107,7 +107,7 @@ class StreamSource:
     function: str
     table: str  # logical id of the table
     batch_size: int = 100
-    filters: list[dict[str, Any]] = field(default_factory=list)  # FilterCriteria patterns; none = every record
+    filters: list[str] = field(default_factory=list)  # FilterCriteria patterns (JSON); none = every record
     report_item_failures: bool = False
     dlq: str | None = None  # logical id of the on-failure SQS queue
 
@@ -227,7 +227,7 @@ class Template:
                 sources.append(StreamSource(
                     name=f"{lid}-{ev_name}", function=lid, table=table,
                     batch_size=int(self.resolve(props.get("BatchSize", 100))),
-                    filters=[json.loads(f["Pattern"]) for f in filters if f.get("Pattern")],
+                    filters=[str(f["Pattern"]) for f in filters if f.get("Pattern")],
                     report_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
                     dlq=_get_att_target(on_failure),
                 ))

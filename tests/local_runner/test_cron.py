@@ -1,4 +1,4 @@
-"""next_fire: AWS 6-field cron and rate expressions (UTC)."""
+"""next_fire: AWS 6-field cron (through aws-croniter) and rate expressions (UTC)."""
 
 from datetime import UTC, datetime
 
@@ -35,6 +35,12 @@ def at(text: str) -> datetime:
         ("cron(0 0 29 2 ? *)", "2025-03-01T00:00", "2028-02-29T00:00"),  # leap day
         ("cron(30 6 15 * ? 2027)", "2026-06-01T00:00", "2027-01-15T06:30"),
         ("cron(0 0 1 1 ? 2026-2027)", "2027-01-01T00:00", None),
+        ("cron(0 0 31 2 ? *)", "2026-01-01T00:00", None),
+        # last day, last weekday of the month, nth weekday, nearest weekday
+        ("cron(0 0 L * ? *)", "2026-01-01T00:00", "2026-01-31T00:00"),
+        ("cron(0 0 ? * 6L *)", "2026-01-01T00:00", "2026-01-30T00:00"),
+        ("cron(0 0 ? * 6#3 *)", "2026-01-01T00:00", "2026-01-16T00:00"),
+        ("cron(0 0 15W * ? *)", "2026-01-16T00:00", "2026-02-16T00:00"),  # 2026-02-15 is a Sunday
         # rates are aligned on the epoch
         ("rate(5 minutes)", "2026-01-01T10:07:30", "2026-01-01T10:10"),
         ("rate(1 minute)", "2026-01-01T10:07:00", "2026-01-01T10:08"),
@@ -71,9 +77,8 @@ def test_other_timezones_are_converted_to_utc() -> None:
         "cron(5 0 ? * ? *)",  # both are
         "cron(60 0 * * ? *)",
         "cron(0 24 * * ? *)",
-        "cron(0 0 L * ? *)",
-        "cron(0 0 ? * 6#3 *)",
-        "cron(0 0 15W * ? *)",
+        "cron(0 0 32 * ? *)",
+        "cron(0 0 ? * 6#6 *)",
         "cron(0 0 ? * FUNDAY *)",
         "rate(0 minutes)",
         "rate(5 weeks)",
