@@ -127,7 +127,7 @@ class EventBus:
         }
 
     def deliver(self, rule: Rule, event: dict[str, Any], depth: int = 0) -> bool:
-        """Run the rule's target with the event (or the rule's Input); retry, then dead-letter. True if delivered.
+        """Run the rule's target with the event; retry, then dead-letter. True if delivered.
         A delivery that no handler caused (a schedule, a client's PutEvents) ends like a request does."""
         try:
             return self._deliver(rule, event, depth)
@@ -136,7 +136,6 @@ class EventBus:
                 self.after_delivery()
 
     def _deliver(self, rule: Rule, event: dict[str, Any], depth: int) -> bool:
-        payload = _target_input(rule, event)
         if depth >= MAX_DEPTH:
             self._dead_letter(rule, event, "MaxDepthExceeded", f"event chain deeper than {MAX_DEPTH}")
             return False
@@ -147,7 +146,7 @@ class EventBus:
             for attempt in range(1 + RETRIES):
                 started = time.perf_counter()
                 try:
-                    self.functions.invoke(rule.function, payload)
+                    self.functions.invoke(rule.function, event)
                     log.info("%s %s -> %s (%.0f ms)", event.get("source"), event.get("detail-type"), rule.function,
                              (time.perf_counter() - started) * 1e3)
                     return True
@@ -181,13 +180,3 @@ class EventBus:
             MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
         )
 
-
-def _target_input(rule: Rule, event: dict[str, Any]) -> Any:
-    if rule.input is not None:
-        return rule.input
-    if rule.input_path:  # "$.detail" or "$.detail.member_id"
-        value: Any = event
-        for key in rule.input_path.removeprefix("$").strip(".").split("."):
-            value = value.get(key) if key and isinstance(value, dict) else value
-        return value
-    return event

@@ -26,7 +26,6 @@ log = logging.getLogger("local.api")
 
 DEFAULT_JWT_SECRET = "local-dev-secret"  # the documented local secret
 UNAUTHORIZED = {"message": "Unauthorized"}
-FORBIDDEN = {"message": "Forbidden"}
 NOT_FOUND = {"message": "Not Found"}
 INTERNAL_ERROR = {"message": "Internal Server Error"}
 warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)  # the documented local secret is short
@@ -40,33 +39,25 @@ class CompiledRoute:
 
     @classmethod
     def of(cls, route: Route) -> CompiledRoute:
-        if route.path == "$default":
-            return cls(route, re.compile(r"/.*"), [])
         params, parts = [], []
         for segment in route.path.strip("/").split("/"):
-            match = re.fullmatch(r"\{(\w+)(\+?)\}", segment)
+            match = re.fullmatch(r"\{(\w+)\}", segment)
             if match:
                 params.append(match.group(1))
-                parts.append("(.+)" if match.group(2) else "([^/]+)")
+                parts.append("([^/]+)")
             else:
                 parts.append(re.escape(segment))
         return cls(route, re.compile("/" + "/".join(parts)), params)
 
-    def specificity(self) -> tuple[int, int, int, int]:
-        """Sort key, most specific first: $default last, then greedy, then more parameters, then ANY."""
-        path = self.route.path
-        return (path == "$default", "+}" in path, len(self.params), self.route.method == "ANY")
-
 
 class Router:
     def __init__(self, routes: list[Route]) -> None:
-        self.routes = sorted((CompiledRoute.of(r) for r in routes), key=CompiledRoute.specificity)
+        # API Gateway prefers literal segments: try the routes with fewer parameters first
+        self.routes = sorted((CompiledRoute.of(r) for r in routes), key=lambda c: len(c.params))
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for compiled in self.routes:
-            if compiled.route.method not in ("ANY", method):
-                continue
-            found = compiled.regex.fullmatch(path)
+            found = compiled.regex.fullmatch(path) if compiled.route.method == method else None
             if found:
                 return compiled.route, {k: unquote(v) for k, v in zip(compiled.params, found.groups(), strict=True)}
         return None
@@ -96,11 +87,6 @@ def verify_token(authorization: str | None) -> dict[str, Any] | None:
     except jwt.PyJWTError:
         return None
     return claims
-
-
-def token_scopes(claims: dict[str, Any]) -> list[str]:
-    raw = claims.get("scope", claims.get("scp", ""))
-    return raw.split() if isinstance(raw, str) else [str(s) for s in raw]
 
 
 def build_event(handler: Handler, route: Route, params: dict[str, str], body: bytes,
@@ -183,11 +169,8 @@ class ApiHandler(Handler):
             if claims is None:
                 self.send_json(401, UNAUTHORIZED, headers=[("WWW-Authenticate", "Bearer")])
                 return
-            scopes = token_scopes(claims) if route.scopes else None
-            if route.scopes and not set(route.scopes) & set(scopes or []):
-                self.send_json(403, FORBIDDEN)
-                return
-            authorizer = {"jwt": {"claims": {k: claim_string(v) for k, v in claims.items()}, "scopes": scopes}}
+            # no route has AuthorizationScopes, so API Gateway passes none
+            authorizer = {"jwt": {"claims": {k: claim_string(v) for k, v in claims.items()}, "scopes": None}}
         event = build_event(self, route, params, body, authorizer)
         request_id = event["requestContext"]["requestId"]
         try:

@@ -1,8 +1,8 @@
-"""Read template.yaml: CloudFormation short tags, intrinsic functions, SAM Globals and the bits the runner needs."""
+"""Read template.yaml: what it uses of CloudFormation (`!Ref`, `!Sub`, `!GetAtt`), SAM Globals and the events of its
+functions (HttpApi, EventBridgeRule, Schedule, DynamoDB). Anything else fails loudly rather than being half-read."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,16 +16,19 @@ PSEUDO = {
     "AWS::Region": REGION,
     "AWS::AccountId": ACCOUNT,
     "AWS::StackName": "loyalty-local",
-    "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/loyalty-local/local",
     "AWS::Partition": "aws",
     "AWS::URLSuffix": "amazonaws.com",
 }
-_NO_VALUE = object()  # AWS::NoValue: the key or list item disappears
+_GET_ATT = {  # the attributes template.yaml reads
+    ("AWS::SQS::Queue", "Arn"): "arn:aws:sqs:{region}:{account}:{name}",
+    ("AWS::SQS::Queue", "QueueName"): "{name}",
+    ("AWS::DynamoDB::Table", "StreamArn"): "arn:aws:dynamodb:{region}:{account}:table/{name}/stream/local",
+}
 
 
 class _CfnLoader(yaml.SafeLoader):
     """SafeLoader reading CloudFormation short tags: `!Ref x` -> {"Ref": x}, `!GetAtt a.b` -> {"Fn::GetAtt": [a, b]},
-    `!Sub s` -> {"Fn::Sub": s}, and any other `!Name v` -> {"Fn::Name": v}."""
+    any other `!Name v` -> {"Fn::Name": v}."""
 
 
 def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
@@ -38,8 +41,6 @@ def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) ->
         value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
     if tag_suffix == "Ref":
         return {"Ref": value}
-    if tag_suffix == "Condition":
-        return {"Condition": value}
     if tag_suffix == "GetAtt" and isinstance(value, str):
         value = value.split(".", 1)
     return {f"Fn::{tag_suffix}": value}
@@ -70,28 +71,25 @@ def deep_merge(base: Any, override: Any) -> Any:
 
 @dataclass
 class Route:
-    method: str  # upper case, or "ANY"
-    path: str  # "/v1/members/{member_id}" or "$default"
+    method: str  # upper case
+    path: str  # "/v1/members/{member_id}"
     function: str
     auth_required: bool
-    scopes: list[str] = field(default_factory=list)
 
     @property
     def route_key(self) -> str:
-        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
+        return f"{self.method} {self.path}"
 
 
 @dataclass
 class Rule:
-    """An EventBridge rule (EventBridgeRule/CloudWatchEvent) or a schedule (Schedule/ScheduleV2) targeting a function."""
+    """An EventBridgeRule or a Schedule event of a function."""
 
     name: str  # "<FunctionId>-<EventName>"
     function: str
     bus: str = "default"
     pattern: dict[str, Any] | None = None
     schedule: str | None = None  # "cron(...)" / "rate(...)"
-    input: Any = None  # constant Input (parsed JSON) replacing the event
-    input_path: str | None = None
     dlq: str | None = None  # logical id of the SQS queue
 
     @property
@@ -142,10 +140,18 @@ class Template:
     def properties(self, logical_id: str) -> dict[str, Any]:
         res = self.resources[logical_id]
         props = res.get("Properties") or {}
-        kind = res.get("Type", "")
-        if kind.startswith("AWS::Serverless::"):
-            props = deep_merge(self.globals.get(kind.removeprefix("AWS::Serverless::")) or {}, props)
+        if res.get("Type") == "AWS::Serverless::Function":
+            props = deep_merge(self.globals.get("Function") or {}, props)
         return props
+
+    def _events(self, kind: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(function, event name, event properties) of every function event of that type."""
+        return [
+            (lid, name, event.get("Properties") or {})
+            for lid in self.of_type("AWS::Serverless::Function")
+            for name, event in (self.properties(lid).get("Events") or {}).items()
+            if event.get("Type") == kind
+        ]
 
     def functions(self) -> dict[str, FunctionSpec]:
         specs = {}
@@ -154,91 +160,56 @@ class Template:
             env = self.resolve((props.get("Environment") or {}).get("Variables") or {})
             specs[lid] = FunctionSpec(
                 logical_id=lid,
-                code_dir=(self.path.parent / str(self.resolve(props.get("CodeUri", ".")))).resolve(),
+                code_dir=(self.path.parent / str(props["CodeUri"])).resolve(),
                 handler=str(props.get("Handler", "app.handler")),
-                timeout=int(self.resolve(props.get("Timeout", 3))),
-                memory=int(self.resolve(props.get("MemorySize", 128))),
+                timeout=int(props.get("Timeout", 3)),
+                memory=int(props.get("MemorySize", 128)),
                 environment={k: str(v) for k, v in env.items()},
             )
         return specs
 
     def routes(self) -> list[Route]:
         routes = []
-        for lid in self.of_type("AWS::Serverless::Function"):
-            for event in (self.properties(lid).get("Events") or {}).values():
-                if event.get("Type") != "HttpApi":
-                    continue
-                props = event.get("Properties") or {}
-                api_auth = self._api_auth(props.get("ApiId"))
-                auth = props.get("Auth") or {}
-                authorizer = auth.get("Authorizer", api_auth.get("DefaultAuthorizer"))
-                routes.append(
-                    Route(
-                        method=str(props.get("Method", "ANY")).upper().replace("X-AMAZON-APIGATEWAY-ANY-METHOD", "ANY"),
-                        path=str(props.get("Path", "$default")),
-                        function=lid,
-                        auth_required=bool(authorizer) and authorizer != "NONE",
-                        scopes=list(auth.get("AuthorizationScopes") or []),
-                    )
-                )
+        for lid, _, props in self._events("HttpApi"):
+            api = _ref_target(props.get("ApiId"))
+            default = (self.properties(api).get("Auth") or {}).get("DefaultAuthorizer") if api else None
+            authorizer = (props.get("Auth") or {}).get("Authorizer", default)
+            routes.append(Route(method=str(props["Method"]).upper(), path=str(props["Path"]), function=lid,
+                                auth_required=bool(authorizer) and authorizer != "NONE"))
         return routes
-
-    def _api_auth(self, api_id: Any) -> dict[str, Any]:
-        if isinstance(api_id, dict) and "Ref" in api_id and api_id["Ref"] in self.resources:
-            return self.properties(api_id["Ref"]).get("Auth") or {}
-        return (self.globals.get("HttpApi") or {}).get("Auth") or {}
 
     def rules(self) -> list[Rule]:
         rules = []
-        for lid in self.of_type("AWS::Serverless::Function"):
-            for ev_name, event in (self.properties(lid).get("Events") or {}).items():
-                kind = event.get("Type")
-                props = self.resolve(event.get("Properties") or {})
-                if kind not in ("EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2"):
+        for kind in ("EventBridgeRule", "Schedule"):
+            for lid, name, props in self._events(kind):
+                if props.get("State") == "DISABLED":
                     continue
-                if props.get("Enabled") is False or props.get("State") == "DISABLED":
-                    continue
-                raw_input = props.get("Input")
-                rule = Rule(
-                    name=f"{lid}-{ev_name}",
+                rules.append(Rule(
+                    name=f"{lid}-{name}",
                     function=lid,
-                    bus=_bus_name(props.get("EventBusName")),
+                    bus=_bus_name(self.resolve(props.get("EventBusName"))),
                     pattern=props.get("Pattern"),
-                    schedule=props.get("Schedule") or props.get("ScheduleExpression"),
-                    input=json.loads(raw_input) if isinstance(raw_input, str) else None,
-                    input_path=props.get("InputPath"),
-                    dlq=self._dlq(event.get("Properties") or {}),
-                )
-                rules.append(rule)
+                    schedule=props.get("Schedule"),
+                    dlq=_get_att_target((props.get("DeadLetterConfig") or {}).get("Arn")),
+                ))
         return rules
 
     def stream_sources(self) -> list[StreamSource]:
         sources = []
-        for lid in self.of_type("AWS::Serverless::Function"):
-            for ev_name, event in (self.properties(lid).get("Events") or {}).items():
-                props = event.get("Properties") or {}
-                if event.get("Type") != "DynamoDB" or props.get("Enabled") is False:
-                    continue
-                table = _get_att_target(props.get("Stream"))
-                if table is None:
-                    continue  # only streams of the template's own tables can be emulated
-                on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-                filters = ((props.get("FilterCriteria") or {}).get("Filters")) or []
-                sources.append(StreamSource(
-                    name=f"{lid}-{ev_name}", function=lid, table=table,
-                    batch_size=int(self.resolve(props.get("BatchSize", 100))),
-                    filters=[str(f["Pattern"]) for f in filters if f.get("Pattern")],
-                    report_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
-                    dlq=_get_att_target(on_failure),
-                ))
+        for lid, name, props in self._events("DynamoDB"):
+            table = _get_att_target(props.get("Stream"))
+            if table is None:
+                raise ValueError(f"{lid}.{name}: only the stream of a table of the template (!GetAtt) can be emulated")
+            on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+            filters = (props.get("FilterCriteria") or {}).get("Filters") or []
+            sources.append(StreamSource(
+                name=f"{lid}-{name}", function=lid, table=table,
+                batch_size=int(props.get("BatchSize", 100)),
+                filters=[str(f["Pattern"]) for f in filters],
+                report_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                dlq=_get_att_target(on_failure),
+            ))
         return sources
-
-    def _dlq(self, props: dict[str, Any]) -> str | None:
-        named = _get_att_target((props.get("DeadLetterConfig") or {}).get("Arn"))
-        if named is not None:
-            return named
-        queues = [lid for lid in self.of_type("AWS::SQS::Queue") if "deadletter" in lid.lower() or "dlq" in lid.lower()]
-        return queues[0] if queues else None
 
     # -- intrinsic functions ---------------------------------------------------------------------------------------
     def name_of(self, logical_id: str) -> str:
@@ -246,12 +217,8 @@ class Template:
         return self.local_names.get(logical_id, logical_id)
 
     def resolve(self, node: Any) -> Any:
-        value = self._resolve(node)
-        return None if value is _NO_VALUE else value
-
-    def _resolve(self, node: Any) -> Any:
         if isinstance(node, list):
-            return [v for v in (self._resolve(x) for x in node) if v is not _NO_VALUE]
+            return [self.resolve(x) for x in node]
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
@@ -259,74 +226,33 @@ class Template:
             if key == "Ref":
                 return self._ref(str(arg))
             if key == "Fn::GetAtt":
-                target, attr = arg if isinstance(arg, list) else str(arg).split(".", 1)
-                return self._get_att(str(target), str(attr))
-            if key == "Fn::Sub":
-                text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self._resolve(arg[1]))
-                return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._sub_var(m.group(1), variables)), text)
-            if key == "Fn::Join":
-                return str(arg[0]).join(str(x) for x in self._resolve(arg[1]))
-            if key == "Fn::Select":
-                return self._resolve(arg[1])[int(self._resolve(arg[0]))]
-            if key == "Fn::If":
-                return self._resolve(arg[1] if self._condition(arg[0]) else arg[2])
-            if key == "Fn::ToJsonString":
-                return json.dumps(self._resolve(arg), separators=(",", ":"))
-        return {k: v for k, v in ((k, self._resolve(v)) for k, v in node.items()) if v is not _NO_VALUE}
-
-    def _sub_var(self, name: str, variables: dict[str, Any]) -> Any:
-        if name in variables:
-            return variables[name]
-        if "." in name and not name.startswith("AWS::"):
-            target, attr = name.split(".", 1)
-            return self._get_att(target, attr)
-        return self._ref(name)
+                return self._get_att(str(arg[0]), str(arg[1]))
+            if key == "Fn::Sub" and isinstance(arg, str):
+                return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._ref(m.group(1))), arg)
+            if key.startswith("Fn::"):
+                raise ValueError(f"{self.path}: {key} is not read by the local run")
+        return {k: self.resolve(v) for k, v in node.items()}
 
     def _ref(self, name: str) -> Any:
-        if name == "AWS::NoValue":
-            return _NO_VALUE
         if name in PSEUDO:
             return PSEUDO[name]
         if name in self.parameters:
             return self.parameters[name]
-        if name in self.ref_values:
-            return self.ref_values[name]
-        return self.name_of(name)
+        return self.ref_values.get(name, self.name_of(name))
 
     def _get_att(self, target: str, attr: str) -> str:
-        kind = (self.resources.get(target) or {}).get("Type", "")
-        name = self.name_of(target)
-        if attr == "Arn":
-            return {
-                "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}",
-                "AWS::SQS::Queue": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}",
-                "AWS::Serverless::Function": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}",
-                "AWS::Events::EventBus": f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}",
-            }.get(kind, f"arn:aws:local:{REGION}:{ACCOUNT}:{name}")
-        return name
-
-    def _condition(self, cond: Any) -> bool:
-        if isinstance(cond, str):
-            cond = (self.doc.get("Conditions") or {}).get(cond, False)
-        if not isinstance(cond, dict):
-            return bool(cond)
-        (key, arg), = cond.items()
-        if key == "Fn::Equals":
-            return bool(str(self._resolve(arg[0])) == str(self._resolve(arg[1])))
-        if key == "Fn::Not":
-            return not self._condition(arg[0])
-        if key == "Fn::And":
-            return all(self._condition(c) for c in arg)
-        if key == "Fn::Or":
-            return any(self._condition(c) for c in arg)
-        if key == "Condition":
-            return self._condition(arg)
-        return False
-
+        kind = str((self.resources.get(target) or {}).get("Type"))
+        if (kind, attr) not in _GET_ATT:
+            raise ValueError(f"{self.path}: !GetAtt {target}.{attr} is not read by the local run")
+        return _GET_ATT[(kind, attr)].format(region=REGION, account=ACCOUNT, name=self.name_of(target))
 
 def _bus_name(value: Any) -> str:
     """A bus is named by its name or its ARN; absent means the default bus."""
     return str(value).rsplit("/", 1)[-1] if value else "default"
+
+
+def _ref_target(value: Any) -> str | None:
+    return str(value["Ref"]) if isinstance(value, dict) and "Ref" in value else None
 
 
 def _get_att_target(value: Any) -> str | None:
