@@ -10,6 +10,7 @@ import re
 import time
 import uuid
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,13 +19,16 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import jwt
 from jwt.warnings import InsecureKeyLengthWarning
 
-from .httpd import Handler
+from .httpd import BodyError, Handler
 from .runtime import Functions
 from .template import ACCOUNT, Route
 
 log = logging.getLogger("local.api")
 
 DEFAULT_JWT_SECRET = "local-dev-secret"  # the documented local secret
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's own limit: a larger body is refused before it is read
+BODY_LIMIT = 64 * 1024  # the contract's limit, for every route but those in BODY_LIMITS
+BODY_LIMITS: dict[str, int] = {}  # route key -> its own limit (from Step 5: "PUT /v1/admin/program": 1 MB)
 UNAUTHORIZED = {"message": "Unauthorized"}
 NOT_FOUND = {"message": "Not Found"}
 INTERNAL_ERROR = {"message": "Internal Server Error"}
@@ -89,38 +93,41 @@ def verify_token(authorization: str | None) -> dict[str, Any] | None:
     return claims
 
 
-def build_event(handler: Handler, route: Route, params: dict[str, str], body: bytes,
-                authorizer: dict[str, Any] | None) -> dict[str, Any]:
-    split = urlsplit(handler.path)
-    headers: dict[str, str] = {}
-    for name, value in handler.headers.items():
+def jwt_authorizer(claims: dict[str, Any]) -> dict[str, Any]:
+    """The authorizer context API Gateway passes for a valid token (no route has AuthorizationScopes: no scopes)."""
+    return {"jwt": {"claims": {k: claim_string(v) for k, v in claims.items()}, "scopes": None}}
+
+
+def build_event(method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes, route: Route,
+                params: dict[str, str], authorizer: dict[str, Any] | None, source_ip: str = "127.0.0.1",
+                protocol: str = "HTTP/1.1") -> dict[str, Any]:
+    """The payload 2.0 event of a request: `target` is the raw path and query, as on the request line."""
+    split = urlsplit(target)
+    merged: dict[str, str] = {}
+    for name, value in headers:
         key = name.lower()
-        headers[key] = f"{headers[key]},{value}" if key in headers else value
-    cookie_header = headers.pop("cookie", None)
+        merged[key] = f"{merged[key]},{value}" if key in merged else value
+    cookie_header = merged.pop("cookie", None)
     query: dict[str, str] = {}
     for key, value in parse_qsl(split.query, keep_blank_values=True):
         query[key] = f"{query[key]},{value}" if key in query else value
     now = datetime.now(UTC)
+    host = merged.get("host", "127.0.0.1")
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route.route_key,
         "rawPath": split.path,
         "rawQueryString": split.query,
-        "headers": headers,
+        "headers": merged,
         "queryStringParameters": query or None,
         "pathParameters": params or None,
         "requestContext": {
             "accountId": ACCOUNT,
             "apiId": "local",
-            "domainName": headers.get("host", "127.0.0.1"),
-            "domainPrefix": headers.get("host", "127.0.0.1").split(".")[0],
-            "http": {
-                "method": handler.command,
-                "path": split.path,
-                "protocol": handler.request_version,
-                "sourceIp": handler.client_address[0],
-                "userAgent": headers.get("user-agent", ""),
-            },
+            "domainName": host,
+            "domainPrefix": host.split(".")[0],
+            "http": {"method": method, "path": split.path, "protocol": protocol, "sourceIp": source_ip,
+                     "userAgent": merged.get("user-agent", "")},
             "requestId": str(uuid.uuid4()),
             "routeKey": route.route_key,
             "stage": "$default",
@@ -135,7 +142,7 @@ def build_event(handler: Handler, route: Route, params: dict[str, str], body: by
     if body:
         try:
             event["body"] = body.decode("utf-8")
-        except UnicodeDecodeError:
+        except UnicodeDecodeError:  # API Gateway passes bytes that are not text base64-encoded
             event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
     return event
 
@@ -153,37 +160,58 @@ def http_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     return int(result["statusCode"]), headers, raw
 
 
+class Refused(Exception):
+    """An answer of API Gateway itself: the function is not invoked."""
+
+    def __init__(self, status: int, doc: Any, headers: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(status)
+        self.status, self.doc, self.headers = status, doc, headers or []
+
+
+def contract_error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
 class ApiHandler(Handler):
     def handle_any(self) -> None:
         started = time.perf_counter()
-        body = self.read_body()
-        app: ApiApp = self.server.app
-        found = app.router.match(self.command, urlsplit(self.path).path)
-        if found is None:
-            self.send_json(404, NOT_FOUND)
-            return
-        route, params = found
-        authorizer = None
-        if route.auth_required:
-            claims = verify_token(self.headers.get("Authorization"))
-            if claims is None:
-                self.send_json(401, UNAUTHORIZED, headers=[("WWW-Authenticate", "Bearer")])
-                return
-            # no route has AuthorizationScopes, so API Gateway passes none
-            authorizer = {"jwt": {"claims": {k: claim_string(v) for k, v in claims.items()}, "scopes": None}}
-        event = build_event(self, route, params, body, authorizer)
-        request_id = event["requestContext"]["requestId"]
         try:
-            result = app.functions.invoke(route.function, event)
+            route, event = self._event()
+        except Refused as refused:
+            self.send_json(refused.status, refused.doc, headers=refused.headers)
+            return
+        try:
+            result = self.server.app.functions.invoke(route.function, event)
             status, headers, raw = http_response(result)
         except Exception:
             log.exception("%s %s: %s failed", self.command, self.path, route.function)
             status, headers, raw = 500, [("Content-Type", "application/json")], json.dumps(INTERNAL_ERROR).encode()
-        self.send(status, raw, [*headers, ("apigw-requestid", request_id)])
+        self.send(status, raw, [*headers, ("apigw-requestid", event["requestContext"]["requestId"])])
         log.info("%s %s -> %d (%s, %.0f ms)", self.command, self.path, status, route.function,
                  (time.perf_counter() - started) * 1e3)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = handle_any
+    def _event(self) -> tuple[Route, dict[str, Any]]:
+        """The route and its event, or Refused: no route (whatever the method), a body too large, no valid token."""
+        try:
+            body = self.read_body(MAX_REQUEST_BYTES)  # read even when refused, so the connection stays usable
+        except BodyError as exc:
+            raise Refused(exc.status, contract_error(exc.code, exc.message)) from None
+        found = self.server.app.router.match(self.command, urlsplit(self.path).path)
+        if found is None:
+            raise Refused(404, NOT_FOUND)
+        route, params = found
+        limit = BODY_LIMITS.get(route.route_key, BODY_LIMIT)
+        if len(body) > limit:
+            raise Refused(413, contract_error("PAYLOAD_TOO_LARGE", f"the body has {len(body)} bytes; at most {limit}"))
+        authorizer = None
+        if route.auth_required:
+            claims = verify_token(self.headers.get("Authorization"))
+            if claims is None:
+                raise Refused(401, UNAUTHORIZED, [("WWW-Authenticate", "Bearer")])
+            authorizer = jwt_authorizer(claims)
+        event = build_event(self.command, self.path, self.headers.items(), body, route, params, authorizer,
+                            self.client_address[0], self.request_version)
+        return route, event
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .bus import DEPTH_HEADER, EventBus
-from .httpd import Handler
+from .httpd import BodyError, Handler
 from .runtime import Functions, UnknownFunction
 from .template import ACCOUNT, REGION
 
@@ -22,6 +22,7 @@ log = logging.getLogger("local.lambda")
 
 _INVOKE_PATH = re.compile(r"/2015-03-31/functions/([^/]+)/invocations")
 AMZ_JSON = "application/x-amz-json-1.1"
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda's limit for a synchronous invocation's payload
 
 
 def function_name(path_part: str) -> str:
@@ -45,10 +46,17 @@ def error_payload(exc: BaseException, error_type: str | None = None) -> dict[str
 
 
 class LambdaHandler(Handler):
-    def do_POST(self) -> None:
-        body = self.read_body()
+    def handle_any(self) -> None:
+        try:
+            body = self.read_body(MAX_PAYLOAD_BYTES)
+        except BodyError as exc:
+            kind = "RequestTooLargeException" if exc.status == 413 else "InvalidRequestContentException"
+            self.send_json(exc.status, {"Type": "User", "Message": exc.message}, headers=[("x-amzn-ErrorType", kind)])
+            return
         match = _INVOKE_PATH.fullmatch(self.path.split("?", 1)[0])
-        if match:
+        if self.command != "POST":
+            self.send_json(404, {"message": "Not Found"})
+        elif match:
             self.invoke(function_name(match.group(1)), body)
         elif self.path == "/" and self.headers.get("X-Amz-Target") == "AWSEvents.PutEvents":
             self.put_events(body)
