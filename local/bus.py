@@ -73,6 +73,33 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def event_of(entry: dict[str, Any]) -> dict[str, Any]:
+    """The event EventBridge delivers for a PutEvents entry (ValueError for an entry it would refuse)."""
+    for key in ("Source", "DetailType", "Detail"):
+        if not entry.get(key):
+            raise ValueError(f"Parameter {key} is not valid.")
+    try:
+        detail = json.loads(entry["Detail"])
+    except (TypeError, json.JSONDecodeError):
+        raise ValueError("Detail is malformed.") from None
+    if not isinstance(detail, dict):
+        raise ValueError("Detail is malformed.")
+    at = entry.get("Time")
+    if isinstance(at, int | float):  # boto3 serialises datetimes as epoch seconds
+        at = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": entry["DetailType"],
+        "source": entry["Source"],
+        "account": ACCOUNT,
+        "time": at or now_iso(),
+        "region": REGION,
+        "resources": list(entry.get("Resources") or []),
+        "detail": detail,
+    }
+
+
 class EventBus:
     def __init__(self, functions: Functions, rules: list[Rule], queue_urls: dict[str, str], moto_url: str) -> None:
         self.functions = functions
@@ -88,7 +115,7 @@ class EventBus:
         results: list[dict[str, Any]] = []
         for entry in entries:
             try:
-                event = self._event(entry)
+                event = event_of(entry)
             except ValueError as exc:
                 results.append({"ErrorCode": "InvalidArgument", "ErrorMessage": str(exc)})
                 continue
@@ -99,32 +126,6 @@ class EventBus:
             results.append({"EventId": event["id"]})
         failed = sum(1 for r in results if "ErrorCode" in r)
         return {"FailedEntryCount": failed, "Entries": results}
-
-    @staticmethod
-    def _event(entry: dict[str, Any]) -> dict[str, Any]:
-        for key in ("Source", "DetailType", "Detail"):
-            if not entry.get(key):
-                raise ValueError(f"Parameter {key} is not valid.")
-        try:
-            detail = json.loads(entry["Detail"])
-        except (TypeError, json.JSONDecodeError):
-            raise ValueError("Detail is malformed.") from None
-        if not isinstance(detail, dict):
-            raise ValueError("Detail is malformed.")
-        time = entry.get("Time")
-        if isinstance(time, int | float):  # boto3 serialises datetimes as epoch seconds
-            time = datetime.fromtimestamp(time, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": entry["DetailType"],
-            "source": entry["Source"],
-            "account": ACCOUNT,
-            "time": time or now_iso(),
-            "region": REGION,
-            "resources": list(entry.get("Resources") or []),
-            "detail": detail,
-        }
 
     def deliver(self, rule: Rule, event: dict[str, Any], depth: int = 0) -> bool:
         """Run the rule's target with the event; retry, then dead-letter. True if delivered.

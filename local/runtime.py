@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from .isolation import isolate_invocations_per_thread
@@ -32,7 +33,7 @@ class UnknownFunction(KeyError):
 class LambdaContext:
     """The attributes of the Python runtime's context object."""
 
-    def __init__(self, spec: FunctionSpec, request_id: str | None = None) -> None:
+    def __init__(self, spec: FunctionSpec, request_id: str | None = None, remaining_ms: int | None = None) -> None:
         self.function_name = spec.logical_id
         self.function_version = "$LATEST"
         self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{spec.logical_id}"
@@ -43,10 +44,32 @@ class LambdaContext:
         self.identity = None
         self.client_context = None
         self.tenant_id = None
-        self._deadline = time.monotonic() + spec.timeout
+        self._deadline = time.monotonic() + (spec.timeout if remaining_ms is None else remaining_ms / 1000)
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def load_module(spec: FunctionSpec, name: str) -> ModuleType:
+    """Import a function's handler module under `name` (the tests load theirs with it too): one import is one
+    Lambda container."""
+    file = spec.code_dir / (spec.handler.rpartition(".")[0].replace(".", "/") + ".py")
+    import_spec = importlib.util.spec_from_file_location(name, file)
+    if import_spec is None or import_spec.loader is None or not file.is_file():
+        raise ImportError(f"{spec.logical_id}: no handler module {file}")
+    module = importlib.util.module_from_spec(import_spec)
+    sys.modules[name] = module  # dataclasses, pydantic and typing look modules up by name
+    try:
+        import_spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]  # as a failed import does: the next container tries afresh
+        raise
+    return module
+
+
+def handler_of(spec: FunctionSpec, module: ModuleType) -> Handler:
+    handler: Handler = getattr(module, spec.handler.rpartition(".")[2])
+    return handler
 
 
 class Function:
@@ -61,20 +84,11 @@ class Function:
         self.after_invocation: Callable[[], None] | None = None  # the runner settles the streams here
 
     def _import(self, n: int) -> Handler:
-        module_path, _, attr = self.spec.handler.rpartition(".")
-        file = self.spec.code_dir / (module_path.replace(".", "/") + ".py")
-        name = self.module_name if n == 1 else f"{self.module_name}__{n}"
-        import_spec = importlib.util.spec_from_file_location(name, file)
-        if import_spec is None or import_spec.loader is None or not file.is_file():
-            raise ImportError(f"{self.spec.logical_id}: no handler module {file}")
-        module = importlib.util.module_from_spec(import_spec)
-        sys.modules[name] = module  # dataclasses, pydantic and typing look modules up by name
-        self.module_names.append(name)
         started = time.perf_counter()
-        import_spec.loader.exec_module(module)
+        module = load_module(self.spec, self.module_name if n == 1 else f"{self.module_name}__{n}")
+        self.module_names.append(module.__name__)
         log.debug("%s: container %d imported in %.0f ms", self.spec.logical_id, n, (time.perf_counter() - started) * 1e3)
-        handler: Handler = getattr(module, attr)
-        return handler
+        return handler_of(self.spec, module)
 
     def acquire(self) -> Handler:
         with self._cond:

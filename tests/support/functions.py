@@ -1,47 +1,40 @@
-"""Call the real handlers in process, with the events API Gateway and EventBridge would send."""
+"""Call the real handlers in process, with the events API Gateway and EventBridge would send: the local run's own
+loader, context and event builders (local.runtime, local.http_api, local.scheduler, local.bus), without its servers."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import re
-import sys
 import threading
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlencode
 
+from local.bus import event_of
+from local.http_api import Router, build_event, jwt_authorizer
+from local.runtime import LambdaContext, handler_of, load_module
+from local.scheduler import scheduled_event
 from local.streams import StreamPump
+from local.template import FunctionSpec, Route
 
-from .aws import TEMPLATE
+from .aws import ROOT, TEMPLATE
+
+SPECS = TEMPLATE.functions()
+ROUTER = Router(TEMPLATE.routes())
+_ANY_FUNCTION = FunctionSpec("test", ROOT, "app.handler", timeout=300, memory=512, environment={})
 
 
-class Context:
-    function_name = "test"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    memory_limit_in_mb = 512
-    log_group_name = "/aws/lambda/test"
-    log_stream_name = "test"
+class Context(LambdaContext):
+    """The runtime's context with the 300 s every test invocation gets, unless the test gives its own."""
 
-    def __init__(self, remaining_ms: int = 300_000) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-        self.remaining_ms = remaining_ms
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
+    def __init__(self, remaining_ms: int = 300_000, logical_id: str | None = None) -> None:
+        super().__init__(SPECS[logical_id] if logical_id else _ANY_FUNCTION, remaining_ms=remaining_ms)
 
 
 def load(logical_id: str, name: str) -> ModuleType:
-    """Import a function's app.py under `name`: one import is one Lambda container."""
-    spec = importlib.util.spec_from_file_location(name, TEMPLATE.functions()[logical_id].code_dir / "app.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    """Import a function's handler module under `name`: one import is one Lambda container."""
+    return load_module(SPECS[logical_id], name)
 
 
 @cache
@@ -51,7 +44,8 @@ def module(logical_id: str) -> ModuleType:
 
 
 def run(logical_id: str, event: dict[str, Any], context: Context | None = None) -> Any:
-    return module(logical_id).handler(event, context or Context())
+    handler = handler_of(SPECS[logical_id], module(logical_id))
+    return handler(event, context or Context(logical_id=logical_id))
 
 
 # the template's stream event sources (AnnounceFunction publishing each write's outbox), as the local run has them
@@ -72,35 +66,30 @@ class Answer:
     body: Any
 
 
+def _matched(method: str, path: str) -> tuple[Route, dict[str, str]]:
+    found = ROUTER.match(method, path)
+    if found is None:
+        raise LookupError(f"no route {method} {path}")
+    return found
+
+
 def route(method: str, path: str) -> tuple[str, str, dict[str, str]]:
-    for route in TEMPLATE.routes():
-        pattern = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", route.path) + "$"
-        match = re.match(pattern, path)
-        if route.method == method and match:
-            return route.function, f"{method} {route.path}", match.groupdict()
-    raise LookupError(f"no route {method} {path}")
+    """(function, route key, path parameters) of a request, as the local run's router finds them."""
+    matched, params = _matched(method, path)
+    return matched.function, matched.route_key, params
 
 
 def http_event(method: str, path: str, body: Any = None, sub: str | None = "svc", scope: str = "loyalty/service",
                query: dict[str, str] | None = None, raw: str | None = None) -> tuple[str, dict[str, Any]]:
-    function, route_key, params = route(method, path)
-    claims = None if sub is None else {"sub": sub, "scope": scope}
-    event = {
-        "version": "2.0", "routeKey": route_key, "rawPath": path,
-        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-        "headers": {"content-type": "application/json"}, "queryStringParameters": query or None,
-        "pathParameters": params or None, "isBase64Encoded": False,
-        "body": raw if raw is not None else (None if body is None else json.dumps(body)),
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "test", "domainName": "test", "domainPrefix": "test",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                     "userAgent": "pytest"},
-            "requestId": str(uuid.uuid4()), "routeKey": route_key, "stage": "$default",
-            "time": "25/Nov/2026:10:00:00 +0000", "timeEpoch": 0,
-            "authorizer": None if claims is None else {"jwt": {"claims": claims, "scopes": None}},
-        },
-    }
-    return function, event
+    """The function and the payload 2.0 event the local run builds for this request with a valid token for `sub`
+    (none when `sub` is None); `raw` is sent as the body instead of `body` as JSON."""
+    matched, params = _matched(method, path)
+    text = raw if raw is not None else None if body is None else json.dumps(body)
+    data = b"" if text is None else text.encode("utf-8", "surrogatepass")  # a lone surrogate stays bad bytes
+    target = f"{path}?{urlencode(query)}" if query else path
+    authorizer = None if sub is None else jwt_authorizer({"sub": sub, "scope": scope})
+    headers = [("Content-Type", "application/json"), ("User-Agent", "pytest")]
+    return matched.function, build_event(method, target, headers, data, matched, params, authorizer)
 
 
 def call(method: str, path: str, body: Any = None, **kw: Any) -> Answer:
@@ -110,20 +99,17 @@ def call(method: str, path: str, body: Any = None, **kw: Any) -> Answer:
 
 
 def scheduled(logical_id: str, when: datetime, context: Context | None = None) -> Any:
-    return invoke(logical_id, {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-        "account": "123456789012", "time": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": "us-east-1", "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{logical_id}"],
-        "detail": {}}, context)
+    """The function's schedule fires at `when`."""
+    rule = next(r for r in TEMPLATE.rules() if r.function == logical_id and r.schedule)
+    return invoke(logical_id, scheduled_event(rule, when), context)
 
 
 def bus_event(logical_id: str, source: str, detail_type: str, detail: dict[str, Any],
               when: datetime | None = None) -> Any:
-    when = when or datetime.now(UTC)
-    return invoke(logical_id, {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": source,
-        "account": "123456789012", "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
-        "resources": [], "detail": detail})
+    """Deliver to the function the event EventBridge makes of this PutEvents entry."""
+    entry = {"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail),
+             "Time": (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return invoke(logical_id, event_of(entry))
 
 
 def concurrently(requests: list[tuple[str, str, Any, dict[str, str]]]) -> list[Answer]:
@@ -132,14 +118,15 @@ def concurrently(requests: list[tuple[str, str, Any, dict[str, str]]]) -> list[A
     prepared = []
     for n, (method, path, body, who) in enumerate(requests):
         function, event = http_event(method, path, body, sub=who["sub"], scope=who["scope"])
-        prepared.append((load(function, f"fn_{function}_container_{n}"), event))
+        container = load(function, f"fn_{function}_container_{n}")
+        prepared.append((function, handler_of(SPECS[function], container), event))
     answers: list[Answer | None] = [None] * len(prepared)
     start = threading.Barrier(len(prepared))
 
     def send(i: int) -> None:
-        mod, event = prepared[i]
+        function, handler, event = prepared[i]
         start.wait()
-        result = mod.handler(event, Context())
+        result = handler(event, Context(logical_id=function))
         answers[i] = Answer(result["statusCode"], json.loads(result["body"]))
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(len(prepared))]
