@@ -12,8 +12,9 @@ TEST_LAMBDA_PORT ?= 3101
 TEST_MOTO_PORT ?= 3102
 STAGE ?= dev
 ENDPOINT ?= http://127.0.0.1:5055
+CLIENT_DIR := build/client
 
-.PHONY: run test lint validate openapi openapi-check unit e2e contract-only bench audit deploy clean
+.PHONY: run test lint validate openapi openapi-check unit e2e client fuzz contract-only bench audit deploy clean
 
 $(VENV)/.installed: requirements-dev.txt layers/loyalty/requirements.txt
 	$(shell command -v $(PYTHON) >/dev/null 2>&1 && echo $(PYTHON) || echo python3) -m venv $(VENV)
@@ -50,9 +51,20 @@ openapi-check: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e -n 2 --dist worksteal
 
-e2e: $(VENV)/.installed
+e2e: $(VENV)/.installed client
 	$(PY) scripts/with_local_run.py --api-port $(TEST_PORT) --lambda-port $(TEST_LAMBDA_PORT) --moto-port $(TEST_MOTO_PORT) -- \
-	  sh -c '$(PY) -m pytest -q -p no:cacheprovider tests/e2e && $(MAKE) --no-print-directory contract-only'
+	  sh -c 'PYTHONPATH=$(CLIENT_DIR)$${PYTHONPATH:+:$$PYTHONPATH} $(PY) -m pytest -q -p no:cacheprovider tests/e2e \
+	    && $(MAKE) --no-print-directory fuzz && $(MAKE) --no-print-directory contract-only'
+
+# the typed client tests/e2e/test_generated_client.py drives, generated afresh from our own OpenAPI document
+client: $(VENV)/.installed
+	rm -rf $(CLIENT_DIR)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/openapi-python-client generate --meta none --fail-on-warning \
+	  --path layers/loyalty/loyalty/openapi.json --output-path $(CLIENT_DIR)/loyalty_api_client
+
+# schemathesis against a started local run (LOYALTY_API/LOYALTY_MOTO; by default the one `make run` starts)
+fuzz: $(VENV)/.installed
+	$(PY) -m scripts.fuzz
 
 contract-only:
 	@if [ -d "$(CONTRACT)" ]; then echo "contract suite: $(CONTRACT)"; \
