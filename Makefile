@@ -78,6 +78,11 @@ bench: $(VENV)/.installed
 audit: $(VENV)/.installed
 	$(PY) scripts/audit.py $(if $(ENDPOINT),--endpoint $(ENDPOINT),)
 
+# a bearer token for the local run, and only it on stdout: SVC=$(make -s token SUB=checkout SCOPE=loyalty/service)
+.PHONY: token
+token: $(VENV)/.installed
+	@$(PY) -m local.token --sub "$(SUB)" --scope "$(SCOPE)"
+
 deploy: $(VENV)/.installed $(SAM_VENV)/.installed
 	bash scripts/deploy.sh $(STAGE)
 

@@ -78,15 +78,18 @@ def claim_string(value: Any) -> str:
     return str(value)
 
 
+def jwt_secret() -> str:
+    return os.environ.get("LOYALTY_LOCAL_JWT_SECRET", DEFAULT_JWT_SECRET)
+
+
 def verify_token(authorization: str | None) -> dict[str, Any] | None:
     """The JWT claims, or None when the token is missing or invalid. The token may be prefixed with "Bearer "."""
     if not authorization:
         return None
     token = authorization.removeprefix("Bearer ").strip()
-    secret = os.environ.get("LOYALTY_LOCAL_JWT_SECRET", DEFAULT_JWT_SECRET)
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, secret, algorithms=["HS256"], options={"require": ["exp"], "verify_aud": False}
+            token, jwt_secret(), algorithms=["HS256"], options={"require": ["exp"], "verify_aud": False}
         )
     except jwt.PyJWTError:
         return None
