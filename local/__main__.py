@@ -24,7 +24,7 @@ def _moto_port() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     parser.add_argument("--template", default="template.yaml", help="SAM template (default: template.yaml)")
-    parser.add_argument("--root", default=".", help="repo root: layers/, program/ (default: .)")
+    parser.add_argument("--root", default=".", help="repo root: program/ (default: .)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")), help="HTTP API port ($PORT)")
     parser.add_argument("--lambda-port", type=int, default=int(os.environ.get("LAMBDA_PORT", "3001")),
                         help="Lambda Invoke + EventBridge PutEvents port ($LAMBDA_PORT)")

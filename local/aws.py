@@ -150,7 +150,7 @@ def _ignore_missing(call: Any, **kwargs: Any) -> None:
 
 
 def run_seed_hook() -> bool:
-    """Call `loyalty.local_seed.seed()` when the layer has it (the layer must be on sys.path)."""
+    """Call `loyalty.local_seed.seed()` when the layer has it (the layer is installed: `pip install -e .`)."""
     try:
         module = importlib.import_module("loyalty.local_seed")
     except ModuleNotFoundError as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,24 +34,8 @@ class Runner:
     _cleanup: ExitStack
 
     def stop(self) -> None:
-        """Stop the servers and the schedules, delete the tables, queues and parameters, restore os.environ and sys.path."""
+        """Stop the servers and the schedules, delete the tables, queues and parameters, restore os.environ."""
         self._cleanup.close()
-
-
-def layer_paths(template: Template, root: Path) -> list[Path]:
-    """Where Lambda would find the layers (/opt/python): each LayerVersion's ContentUri, and layers/loyalty."""
-    paths = [
-        (template.path.parent / str(template.resolve(template.properties(lid).get("ContentUri", ".")))).resolve()
-        for lid in template.of_type("AWS::Serverless::LayerVersion")
-    ]
-    paths.append((root / "layers" / "loyalty").resolve())
-    return [p for i, p in enumerate(paths) if p.is_dir() and p not in paths[:i]]
-
-
-def _remove_from_sys_path(paths: list[str]) -> None:
-    for path in paths:
-        if path in sys.path:
-            sys.path.remove(path)
 
 
 def start(
@@ -83,9 +66,6 @@ def start(
 
         previous_env = aws.set_environ(aws.handler_environment(template, moto_url, lambda_server.url))
         stack.callback(aws.restore_environ, previous_env)
-        added = [str(p) for p in layer_paths(template, root) if str(p) not in sys.path]
-        sys.path[:0] = added
-        stack.callback(_remove_from_sys_path, added)
         bus.install_depth_hook()
         stack.callback(bus.uninstall_depth_hook)
         if aws.run_seed_hook():
