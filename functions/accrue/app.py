@@ -2,20 +2,17 @@
 referee qualifies."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from loyalty.api.payment_events import CapturedEvent, RefundedEvent
 from loyalty.api.resolver import caller, created, error_responses, http_resolver
 from loyalty.api.schemas import AccrualRequest, Id, PurchaseAccrual, ReversalRequest
+from loyalty.api.triggers import ReferralQualifiedEvent
 from loyalty.domain.accrual import AccrualCommand, ReversalCommand
 from loyalty.domain.earning import Purchase, PurchaseLine
 from loyalty.domain.ledger import fingerprint
@@ -55,33 +52,24 @@ def post_reversal(member_id: Annotated[Id, Path()], transaction_id: Annotated[Id
     return created(accruals.reverse(member_id, cmd, sent, utcnow()))
 
 
-class ReferralDetail(BaseModel):
-    member_id: str
-    referee_id: str
-    qualified_at: datetime
-
-
-class ReferralQualifiedEvent(EventBridgeModel):
-    detail: ReferralDetail
-
-
 def on_bus_event(event: dict[str, Any]) -> dict[str, Any]:
     """PaymentCaptured earns, PaymentRefunded reverses, ReferralQualified pays the referrer. A bad or refused
     event raises, so it is retried and then lands in the dead-letter queue: nothing is dropped silently. A
     duplicate delivery replays."""
     now = utcnow()
     if event.get("detail-type") == "ReferralQualified":
-        referral = parse(event=event, model=ReferralQualifiedEvent).detail
+        qualified = ReferralQualifiedEvent.model_validate(event)  # the detail as the referee's accrual published it
+        referral = qualified.detail
         logger.append_keys(member_id=referral.member_id, referee_id=referral.referee_id)
-        return accruals.pay_referral(referral.member_id, referral.referee_id, referral.qualified_at)
+        return accruals.pay_referral(referral.member_id, referral.referee_id, qualified.qualified_at)
     if event.get("detail-type") == "PaymentRefunded":
-        refund = parse(event=event, model=RefundedEvent).detail
+        refund = RefundedEvent.model_validate(event).detail
         logger.append_keys(member_id=refund.member_id, refund_id=refund.refund_id)
         sent = fingerprint({"transaction_id": refund.transaction_id, "reversal_id": refund.refund_id,
                             "amount_minor": refund.amount_minor})
         cmd = ReversalCommand(refund.refund_id, refund.transaction_id, refund.amount_minor)
         return accruals.reverse(refund.member_id, cmd, sent, now)
-    captured = parse(event=event, model=CapturedEvent).detail
+    captured = CapturedEvent.model_validate(event).detail
     logger.append_keys(member_id=captured.member_id, transaction_id=captured.transaction_id)
     accrual = captured.accrual()
     sent = fingerprint(accrual.model_dump(mode="json", exclude_unset=True))

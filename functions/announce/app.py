@@ -1,5 +1,11 @@
 """AnnounceFunction: publishes the events that each member write carried (its outbox), from the Members table's
-stream. A record whose events were not all accepted is a batch item failure: the stream delivers it again."""
+stream. A record whose events were not all accepted is a batch item failure: the stream delivers it again.
+
+A record without an outbox is skipped: it has nothing to announce (a removal, a write without events, a record of
+some other table such as `sam local generate-event dynamodb update` makes), and on AWS the mapping's filter keeps
+it away anyway. A record with an outbox but without the member_id and version that its events' ids are made of is
+a batch item failure, not skipped: those are events owed to subscribers, so it is retried and then lands in the
+on-failure queue (alarmed) instead of being dropped silently."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,6 +15,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.api.triggers import MemberWrite
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import announcements
 
@@ -17,7 +24,11 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 def announce_record(record: DynamoDBRecord) -> int:
     image = record.dynamodb.new_image if record.dynamodb else {}
-    return announcements.announce(str(image["member_id"]), int(image["version"]), image.get("outbox"))
+    if "outbox" not in image:
+        logger.debug("no outbox: nothing to announce", extra={"event_name": record.event_name})
+        return 0
+    write = MemberWrite.model_validate(image)  # raises (a batch item failure) without member_id and version
+    return announcements.announce(write.member_id, write.version, write.outbox)
 
 
 @logger.inject_lambda_context

@@ -10,27 +10,32 @@ from typing import Any
 from loyalty.storage import repository
 from loyalty.storage.mapping import member_to_item
 from tests.support import functions
+from tests.support.aws import TEMPLATE
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SAMPLE_DAY = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # the samples' own day
 ORDER = ["enroll", "enroll_referral", "accrue_purchase", "accrue_activity", "payment_captured", "accrue_reversal",
          "payment_refunded", "admin_adjustment", "redeem", "redeem_cancel", "transfer", "member_view",
          "member_history", "admin_stats", "catalog_rewards", "catalog_program", "catalog_openapi", "catalog_docs",
-         "points_accrued", "schedule_daily", "schedule_tier_review", "schedule_weekly", "member_stream"]
-TARGETS = {"PaymentCaptured": "AccrueFunction", "PaymentRefunded": "AccrueFunction",
-           "PointsAccrued": "TierEvaluateFunction"}
-SCHEDULES = {"schedule_daily": "ExpireFunction", "schedule_tier_review": "TierEvaluateFunction",
-             "schedule_weekly": "ExpiringSoonFunction"}
+         "points_accrued", "referral_qualified", "schedule_daily", "points_clock_continued", "schedule_tier_review",
+         "schedule_weekly", "member_stream"]
 
 
-def target(name: str, event: dict[str, Any]) -> str:
-    if name in SCHEDULES:
-        return SCHEDULES[name]
+def target(event: dict[str, Any]) -> str:
+    """The function template.yaml sends the event to: by route, by the schedule rule named in `resources` (SAM
+    names it <stack>-<FunctionId><EventName>-<suffix>), by a rule's pattern, or by the stream."""
     if "routeKey" in event:
         return functions.route(event["requestContext"]["http"]["method"], event["rawPath"])[0]
     if "Records" in event:
-        return "AnnounceFunction"
-    return TARGETS[event["detail-type"]]
+        [source] = TEMPLATE.stream_sources()
+        return source.function
+    rules = TEMPLATE.rules()
+    if event["detail-type"] == "Scheduled Event":
+        [rule] = [r for r in rules if r.schedule and any(r.name.replace("-", "") in arn for arn in event["resources"])]
+    else:
+        [rule] = [r for r in rules if r.pattern and event["source"] in r.pattern["source"]
+                  and event["detail-type"] in r.pattern["detail-type"]]
+    return rule.function
 
 
 def give_referral_code(member_id: str, code: str) -> None:
@@ -45,13 +50,17 @@ def test_every_sample_event_is_accepted(moto_aws: None, clock_at: Callable[[date
     assert sorted(ORDER) == sorted(p.stem for p in EVENTS.glob("*.json")), "a sample event is not exercised"
     for name in ORDER:
         event = json.loads((EVENTS / f"{name}.json").read_text())
-        result = functions.invoke(target(name, event), event)
+        result = functions.invoke(target(event), event)
         if "routeKey" in event:
             assert result["statusCode"] in (200, 201), (name, result.get("body"))
         elif "Records" in event:
             assert result == {"batchItemFailures": []}, (name, result)
         else:
             assert isinstance(result, dict), (name, result)
+        if name in ("schedule_daily", "points_clock_continued"):  # the run's time, not the clock's nor the delivery's
+            assert result["time"] == "2026-11-23T00:05:00.000000Z", (name, result)
+        if name == "referral_qualified":
+            assert result["referral"]["points"] == 500, result
         if name == "enroll":
             give_referral_code("m-1001", "K7QX2M")  # the referral sample names this code
     assert repository.get_member("m-1002").referred_by == "m-1001"  # type: ignore[union-attr]

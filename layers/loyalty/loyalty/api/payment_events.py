@@ -1,12 +1,14 @@
-"""Models of the events the payments platform sends (source `payments`), parsed with Powertools Parser."""
+"""Models of the events the payments platform sends (source `payments`). That system owns their shape, so they
+are declared here rather than in loyalty.events; the envelope is the lenient bus event of .triggers (it takes
+what AWS sends and what `sam local generate-event` makes)."""
 from __future__ import annotations
 
 from typing import Literal
 
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field
 
 from .schemas import AmountMinor, Id, PurchaseAccrual
+from .triggers import BusEvent
 
 
 class PaymentCaptured(PurchaseAccrual):
@@ -28,11 +30,9 @@ class PaymentRefunded(BaseModel):
     amount_minor: AmountMinor
 
 
-class CapturedEvent(EventBridgeModel):
-    detail_type: Literal["PaymentCaptured"] = Field(alias="detail-type")  # type: ignore[assignment]
-    detail: PaymentCaptured
+class CapturedEvent(BusEvent[PaymentCaptured]):
+    detail_type: Literal["PaymentCaptured"] = Field(alias="detail-type")
 
 
-class RefundedEvent(EventBridgeModel):
-    detail_type: Literal["PaymentRefunded"] = Field(alias="detail-type")  # type: ignore[assignment]
-    detail: PaymentRefunded
+class RefundedEvent(BusEvent[PaymentRefunded]):
+    detail_type: Literal["PaymentRefunded"] = Field(alias="detail-type")
