@@ -3,8 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
-CONTRACT ?= $(firstword $(wildcard ../shared/contract /work/shared/contract) ../shared/contract)
-CONTRACT_STEPS ?= 1 2 3
+CONTRACT := ../shared/contract
+CONTRACT_STEPS ?= 1 2 3 4
 PORT ?= 3000
 LAMBDA_PORT ?= 3001
 TEST_PORT ?= 3100
@@ -16,9 +16,11 @@ CLIENT_DIR := build/client
 
 .PHONY: run test lint validate openapi openapi-check unit e2e client fuzz contract-only bench audit deploy clean
 
-$(VENV)/.installed: requirements-dev.txt layers/loyalty/requirements.txt
+$(VENV)/.installed: requirements-dev.txt layers/loyalty/requirements.txt pyproject.toml
 	$(shell command -v $(PYTHON) >/dev/null 2>&1 && echo $(PYTHON) || echo python3) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@# the packages `loyalty` (layers/loyalty/loyalty) and `local`, editable; their dependencies are pinned above
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(SAM_VENV)/.installed: requirements-sam.txt
@@ -33,7 +35,7 @@ test: lint validate openapi-check unit e2e
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check layers functions local scripts tests
-	$(VENV)/bin/mypy layers/loyalty/loyalty local scripts
+	$(VENV)/bin/mypy layers/loyalty/loyalty local scripts tests/support
 	@# each function is its own `app` module, as Lambda loads it: one mypy run per function
 	for f in functions/*/app.py; do $(VENV)/bin/mypy $$f || exit 1; done
 
@@ -41,12 +43,12 @@ validate: $(VENV)/.installed $(SAM_VENV)/.installed
 	bash scripts/validate_template.sh
 
 openapi: $(VENV)/.installed
-	$(PY) scripts/build_openapi.py --write
-	$(PY) scripts/build_event_schemas.py
+	$(PY) -m scripts.build_openapi --write
+	$(PY) -m scripts.build_event_schemas
 
 openapi-check: $(VENV)/.installed
-	$(PY) scripts/build_openapi.py --check
-	$(PY) scripts/build_event_schemas.py --check
+	$(PY) -m scripts.build_openapi --check
+	$(PY) -m scripts.build_event_schemas --check
 
 unit: $(VENV)/.installed
 	$(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e -n 2 --dist worksteal
@@ -70,13 +72,13 @@ contract-only:
 	@if [ -d "$(CONTRACT)" ]; then echo "contract suite: $(CONTRACT)"; \
 	  LOYALTY_API=http://127.0.0.1:$(TEST_PORT) LOYALTY_LAMBDA=http://127.0.0.1:$(TEST_LAMBDA_PORT) \
 	  $(PY) -m pytest -q -p no:cacheprovider --rootdir $(CONTRACT) $(foreach s,$(CONTRACT_STEPS),$(wildcard $(CONTRACT)/test_step$(s)_*.py)); \
-	else echo "contract suite not found at $(CONTRACT); skipped"; fi
+	else echo "contract suite not found at $(CONTRACT) (the checkout's sibling shared/contract)" >&2; exit 1; fi
 
 bench: $(VENV)/.installed
-	$(PY) scripts/bench.py
+	$(PY) -m scripts.bench
 
 audit: $(VENV)/.installed
-	$(PY) scripts/audit.py $(if $(ENDPOINT),--endpoint $(ENDPOINT),)
+	$(PY) -m scripts.audit $(if $(ENDPOINT),--endpoint $(ENDPOINT),)
 
 # a bearer token for the local run, and only it on stdout: SVC=$(make -s token SUB=checkout SCOPE=loyalty/service)
 .PHONY: token

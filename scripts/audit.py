@@ -1,16 +1,13 @@
 """Check invariants 1-5 over every member of a live table and print what breaks (exit 1 if anything does).
 
-    python scripts/audit.py                                  # the tables named by the environment (AWS)
-    python scripts/audit.py --endpoint http://127.0.0.1:5055 # the local run's embedded DynamoDB
+    python -m scripts.audit                                  # the tables named by the environment (AWS)
+    python -m scripts.audit --endpoint http://127.0.0.1:5055 # the local run's embedded DynamoDB
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
@@ -20,12 +17,12 @@ def main() -> int:
     if args.endpoint:
         os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": args.endpoint, "AWS_ENDPOINT_URL_SSM": args.endpoint,
                            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                           "AWS_DEFAULT_REGION": "us-east-1"})
+                           "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"})
         os.environ.update({"PROGRAM_PARAMETER": "/loyalty/local/program", "MEMBERS_TABLE": "MembersTable",
-                           "LEDGER_TABLE": "LedgerTable", "LOTS_TABLE": "LotsTable", "PROGRAM_TABLE": "ProgramTable"})
+                           "LEDGER_TABLE": "LedgerTable", "LOTS_TABLE": "LotsTable", "PROGRAM_TABLE": "ProgramTable",
+                           "EVENT_BUS_NAME": "LoyaltyBus"})
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-    sys.path.insert(0, str(ROOT / "layers" / "loyalty"))
-    from loyalty.service.audit import audit_all
+    from loyalty.service.ledger_audit import audit_all  # after the environment: the layer reads it at import
 
     members, problems = audit_all()
     for problem in problems:

@@ -1,4 +1,4 @@
-"""Measuring instruments for scripts/bench.py: what each handler asks of AWS and what that costs.
+"""Measuring instruments for scripts/bench (`python -m scripts.bench`): what each handler asks of AWS and what that costs.
 
 - `Recorder` wraps `botocore.client.BaseClient._make_api_call` (PynamoDB and boto3 both end there) and keeps
   one `Call` per AWS request: its operation, the items it read or wrote, and the capacity units DynamoDB's
@@ -199,7 +199,7 @@ class Recorder:
                 return _ORIGINAL_API_CALL(client, operation, params)  # type: ignore[no-any-return]
             return recorder._record(client, operation, params)
 
-        BaseClient._make_api_call = make_api_call  # type: ignore[method-assign]
+        BaseClient._make_api_call = make_api_call
 
     @contextmanager
     def recording(self) -> Iterator[list[Call]]:
@@ -335,8 +335,7 @@ class MotoCpu:
 # -- cold start --------------------------------------------------------------------------------------------------
 
 _IMPORT_PROBE = """
-import sys, time
-sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import time
 start = time.perf_counter()
 import app
 print(time.perf_counter() - start)
@@ -344,11 +343,14 @@ print(time.perf_counter() - start)
 
 
 def import_seconds(layer: Path, code_dir: Path, env: Mapping[str, str], repeat: int = 3) -> float:
-    """Median wall time of `import app` in a fresh interpreter with the layer on sys.path (like /opt/python)."""
+    """Median wall time of `import app` in a fresh interpreter with the layer and the function's code on its
+    PYTHONPATH, as Lambda puts /opt/python and the task root on the path (the layer ahead of this project's
+    editable install)."""
+    child_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(layer), str(code_dir)])}
     samples = []
     for _ in range(repeat):
-        done = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, str(layer), str(code_dir)], env={**os.environ, **env},
-                              cwd=code_dir, capture_output=True, text=True, check=True)
+        done = subprocess.run([sys.executable, "-c", _IMPORT_PROBE], env=child_env, cwd=code_dir,
+                              capture_output=True, text=True, check=True)
         samples.append(float(done.stdout.strip().splitlines()[-1]))
     return median(samples)
 

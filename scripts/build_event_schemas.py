@@ -5,14 +5,13 @@ import json
 import sys
 from pathlib import Path
 
+from loyalty.events import EVENTS
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "events.schema.json"
 
 
 def generate() -> str:
-    sys.path.insert(0, str(ROOT / "layers" / "loyalty"))
-    from loyalty.events import EVENTS
-
     schemas = {name: model.model_json_schema(by_alias=True) for name, model in EVENTS.items()}
     return json.dumps({"source": "loyalty", "detail-types": schemas}, indent=1, sort_keys=True) + "\n"
 

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
+from typing import Any
+
+from local.template import Template
+from tests.support.environment import use_in_process_aws
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "layers" / "loyalty" / "loyalty" / "openapi.json"
+TAGS = {"members": "enroll, the member view and its history", "earning": "accruals and their reversal",
+        "spending": "redemptions, their cancellation, transfers", "admin": "adjustments and program figures",
+        "catalog": "the public catalog and program rules"}
 
 
 def http_routes() -> tuple[list[Path], list[tuple[str, str]]]:
     """From template.yaml: the code folder of every function behind a route, and the routes that need no token."""
-    sys.path.insert(0, str(ROOT))
-    from local.template import Template
-
     template = Template(ROOT / "template.yaml")
     routes = template.routes()
     functions = template.functions()
@@ -26,17 +29,15 @@ def http_routes() -> tuple[list[Path], list[tuple[str, str]]]:
 
 
 def generate() -> str:
-    sys.path.insert(0, str(ROOT / "layers" / "loyalty"))
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    use_in_process_aws(program_parameter="/loyalty/build/program")  # the handlers are imported, never invoked
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
-    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Tag
 
     merge = OpenAPIMerge(
         title="Loyalty API", version="1.0.0",
         description="Loyalty points: enroll, earn, redeem, transfer, read. Errors: {\"error\": {\"code\", \"message\"}}.",
         security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")}, security=[{"bearerAuth": []}],
-        on_conflict="error",
+        on_conflict="error", tags=[Tag(name=name, description=text) for name, text in TAGS.items()],
     )
     folders, public = http_routes()
     for folder in folders:
@@ -49,12 +50,21 @@ def generate() -> str:
     return json.dumps(schema, indent=1, sort_keys=True) + "\n"
 
 
-def _drop_default_422(schema: dict) -> None:  # type: ignore[type-arg]
-    """Powertools documents its own validation error; our routes declare the contract's error shape instead."""
+def _drop_default_422(schema: dict[str, Any]) -> None:
+    """Powertools documents its own validation errors (422, and 500 for an invalid answer) on every route; ours
+    answer the contract's error shape, and a route without parameters or a body answers no 422 at all."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            answer = operation.get("responses", {}).get("422", {})
+            if "HTTPValidationError" in json.dumps(answer):
+                del operation["responses"]["422"]
+            if "500" in operation.get("responses", {}):  # our catch-all handler answers it, with the error shape
+                operation["responses"]["500"] = {
+                    "description": "a bug: nothing was applied twice, the request may be retried",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorAnswer"}}}}
     schemas = schema.get("components", {}).get("schemas", {})
-    for name in ("HTTPValidationError", "ValidationError"):
-        in_use = name in json.dumps(schema.get("paths", {}))
-        if not in_use:
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        if f"/{name}\"" not in json.dumps(schema.get("paths", {})):
             schemas.pop(name, None)
 
 

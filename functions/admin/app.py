@@ -1,37 +1,35 @@
 """AdminFunction: manual adjustments and program figures."""
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.api.resolver import caller, created, error_responses, http_resolver
+from loyalty.answers import AdjustmentAnswer, Stats
+from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
 from loyalty.api.schemas import AdjustmentRequest, Id
-from loyalty.domain.ledger import fingerprint
+from loyalty.domain.spending import AdjustmentCommand
 from loyalty.platform.observability import logger, metrics, tracer
-from loyalty.service import admin, spending
+from loyalty.service import admin
 from loyalty.service.common import utcnow
 
 app = http_resolver()
 
 
 @app.post("/v1/admin/members/<member_id>/adjustments", status_code=201,
-          summary="Credit (new lot, not qualifying) or debit (never below zero) a member",
-          responses=error_responses(401, 403, 404, 409, 422, 429))
-def post_adjustment(member_id: Annotated[Id, Path()], body: Annotated[AdjustmentRequest, Body()]) -> Response[Any]:
+          summary="Credit (new lot, not qualifying) or debit (never below zero) a member", operation_id="adjust_points",
+          tags=["admin"], responses=responses(*WRITE_ERRORS, success=201))
+def post_adjustment(member_id: Annotated[Id, Path()], body: Annotated[AdjustmentRequest, Body()]) -> AdjustmentAnswer:
     caller(app).allow("adjust", member_id)
-    sent = fingerprint(body.model_dump(mode="json"))
-    direction: Literal["credit", "debit"] = "credit" if body.points > 0 else "debit"
-    return created(spending.adjust(member_id, body.adjustment_id, direction, abs(body.points), body.reason, sent,
-                                   utcnow()))
+    cmd = AdjustmentCommand(body.adjustment_id, "credit" if body.points > 0 else "debit", abs(body.points), body.reason)
+    return admin.adjust(member_id, cmd, utcnow())
 
 
-@app.get("/v1/admin/stats", summary="Points issued, redeemed, expired, outstanding; tier distribution",
-         responses=error_responses(401, 403))
-def get_stats() -> dict[str, Any]:
+@app.get("/v1/admin/stats", summary="Points issued, redeemed, expired, outstanding; tier distribution", operation_id="get_stats",
+         tags=["admin"], responses=responses(401, 403))
+def get_stats() -> Stats:
     caller(app).allow("stats")
     return admin.program_stats()
 

@@ -11,7 +11,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import loyalty
-from loyalty.api.resolver import http_resolver
+from loyalty.answers import PublicProgram, RewardsPage
+from loyalty.api.resolver import http_resolver, responses
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import catalog
 
@@ -20,13 +21,17 @@ OPENAPI = Path(loyalty.__file__).parent / "openapi.json"  # merged from every fu
 SWAGGER = Path(generate_swagger_html.__code__.co_filename).parent
 
 
-@app.get("/v1/rewards", summary="The reward catalog, with stock left for limited rewards")
-def get_rewards() -> dict[str, Any]:
+@app.get("/v1/rewards", summary="The reward catalog, with stock left for limited rewards",
+         operation_id="list_rewards", tags=["catalog"],
+         responses=responses())
+def get_rewards() -> RewardsPage:
     return catalog.rewards()
 
 
-@app.get("/v1/program", summary="The public program rules: earning, tiers, activities, expiry")
-def get_program() -> dict[str, Any]:
+@app.get("/v1/program", summary="The public program rules: earning, tiers, activities, expiry",
+         operation_id="get_program", tags=["catalog"],
+         responses=responses())
+def get_program() -> PublicProgram:
     return catalog.public_program()
 
 

@@ -11,7 +11,7 @@ from loyalty.domain.timeutil import iso
 from loyalty.events import PointsClockContinued
 from loyalty.platform import bus
 from loyalty.platform.observability import logger, metrics, tracer
-from loyalty.service import clock
+from loyalty.service import jobs
 
 
 @logger.inject_lambda_context
@@ -22,7 +22,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         now = PointsClockContinuedEvent.model_validate(event).run_time  # a continuation keeps the run's time
     else:
         now = ScheduledRun.model_validate(event).time  # "now" is the schedule's time, never the clock
-    report = clock.run_points_clock(now, context.get_remaining_time_in_millis)
+    report = jobs.run_points_clock(now, context.get_remaining_time_in_millis)
     metrics.add_metric(name="PointsExpired", unit="Count", value=report.expired_points)
     if not report.complete:
         bus.publish([PointsClockContinued(time=iso(now))])

@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.api.triggers import ScheduledEvent
 from loyalty.platform.observability import logger, metrics, tracer
-from loyalty.service import clock
+from loyalty.service import jobs
 
 
 @logger.inject_lambda_context
@@ -15,4 +15,4 @@ from loyalty.service import clock
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     run = ScheduledEvent.model_validate(event)  # only the schedule reaches it: its time is all it reads
-    return {"members_notified": clock.announce_expiring(run.time)}
+    return {"members_notified": jobs.announce_expiring(run.time)}

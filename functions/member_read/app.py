@@ -8,7 +8,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from loyalty.api.resolver import caller, error_responses, http_resolver
+from loyalty.answers import HistoryPage, MemberView
+from loyalty.api.resolver import caller, http_resolver, responses
 from loyalty.api.schemas import Id
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import members
@@ -18,17 +19,19 @@ app = http_resolver()
 
 
 @app.get("/v1/members/<member_id>", summary="Balance, tier, progress and points expiring soon",
-         responses=error_responses(401, 403, 404))
-def get_member(member_id: Annotated[Id, Path()]) -> dict[str, Any]:
+         operation_id="get_member", tags=["members"],
+         responses=responses(401, 403, 404, 422))
+def get_member(member_id: Annotated[Id, Path()]) -> MemberView:
     caller(app).allow("read", member_id)
     return members.view(member_id, utcnow())
 
 
 @app.get("/v1/members/<member_id>/transactions", summary="Ledger history, newest first",
-         responses=error_responses(401, 403, 404, 422))
+         operation_id="get_history", tags=["members"],
+         responses=responses(401, 403, 404, 422))
 def get_history(member_id: Annotated[Id, Path()],
                 limit: Annotated[int, Query(), Field(ge=1, le=100)] = 50,
-                cursor: Annotated[str | None, Query(max_length=2048)] = None) -> dict[str, Any]:
+                cursor: Annotated[str | None, Query(max_length=2048)] = None) -> HistoryPage:
     caller(app).allow("read", member_id)
     return members.history(member_id, limit, cursor)
 

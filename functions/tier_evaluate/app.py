@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.api.triggers import PointsAccruedEvent, ScheduledRun
 from loyalty.platform.observability import logger, metrics, tracer
-from loyalty.service import clock
+from loyalty.service import jobs
 
 
 @logger.inject_lambda_context
@@ -16,7 +16,7 @@ from loyalty.service import clock
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("detail-type") == "PointsAccrued":
         accrued = PointsAccruedEvent.model_validate(event)  # the detail as AccrueFunction published it
-        changed = clock.evaluate_tier(accrued.detail.member_id, accrued.time)
+        changed = jobs.evaluate_tier(accrued.detail.member_id, accrued.time)
         return {"member_id": accrued.detail.member_id, "changed": changed}
     review = ScheduledRun.model_validate(event)  # "now" is the schedule's time, never the clock
-    return clock.review_tiers(review.time, context.get_remaining_time_in_millis).as_dict()
+    return jobs.review_tiers(review.time, context.get_remaining_time_in_millis).as_dict()

@@ -42,16 +42,16 @@ class Wire:
 
     def __call__(self, stubber: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> AWSResponse | None:
         if request.headers.get("X-Amz-Target", b"") not in (TRANSACT_WRITE, TRANSACT_WRITE.encode()):
-            return self.moto(stubber, event_name, request, **kwargs)  # type: ignore[no-any-return]
+            return self.moto(stubber, event_name, request, **kwargs)
         self.seen += 1
         step: Any = self.script.pop(0) if self.script else PASS
         if step == PASS:
-            return self.moto(stubber, event_name, request, **kwargs)  # type: ignore[no-any-return]
+            return self.moto(stubber, event_name, request, **kwargs)
         if step == TIMEOUT_AFTER_COMMIT:
             self.moto(stubber, event_name, request, **kwargs)
             raise ReadTimeoutError(endpoint_url=request.url)
         items = len(json.loads(request.body)["TransactItems"])
-        return step(items)  # type: ignore[no-any-return]
+        return step(items)
 
 
 def error(code: str, message: str = "injected", **extra: Any) -> Callable[[int], AWSResponse]:
@@ -161,7 +161,8 @@ def test_conflicts_on_a_redemption_never_hand_out_stock_twice(wire: Wire) -> Non
     ok(call("POST", "/v1/admin/members/m-1/adjustments", {"adjustment_id": "a", "points": 20_000, "reason": "x"},
             **ADMIN))
     ok(accrue({**PURCHASE, "amount_minor": 500_000}))
-    bus_event("TierEvaluateFunction", "loyalty", "PointsAccrued", {"member_id": "m-1"})
+    bus_event("TierEvaluateFunction", "loyalty", "PointsAccrued",
+              {"member_id": "m-1", "transaction_id": "t-tier", "points": 0, "status": "available", "kind": "purchase"})
     wire.script = [cancelled("TransactionConflict", 2), TIMEOUT_AFTER_COMMIT, cancelled("TransactionConflict", 0)]
     body = ok(call("POST", "/v1/members/m-1/redemptions", {"redemption_id": "r-1", "reward_id": "lounge",
                                                            "quantity": 2}, **SERVICE))
@@ -401,7 +402,8 @@ def test_concurrent_lounge_redemptions_never_oversell(moto_aws: None, quick_back
         ok(call("POST", "/v1/admin/members/{m}/adjustments".replace("{m}", m),
                 {"adjustment_id": "a", "points": 8_000, "reason": "x"}, **ADMIN))
         ok(accrue({**PURCHASE, "amount_minor": 500_000}, member_id=m))
-        bus_event("TierEvaluateFunction", "loyalty", "PointsAccrued", {"member_id": m})
+        bus_event("TierEvaluateFunction", "loyalty", "PointsAccrued",
+                  {"member_id": m, "transaction_id": "t-tier", "points": 0, "status": "available", "kind": "purchase"})
     requests = [("POST", f"/v1/members/{m}/redemptions", {"redemption_id": "r", "reward_id": "lounge"}, SERVICE)
                 for m in members]
     answers = concurrently(requests)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from loyalty.service.audit import audit_all
+from loyalty.service.ledger_audit import audit_all
 from tests.support.functions import Answer, bus_event, call, scheduled
 
 ADMIN = {"sub": "ops", "scope": "loyalty/admin"}

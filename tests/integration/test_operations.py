@@ -14,7 +14,7 @@ from pynamodb.connection.base import Connection
 
 from loyalty.domain import spending as domain_spending
 from loyalty.platform.program_source import current_program
-from loyalty.service.audit import audit_all
+from loyalty.service.ledger_audit import audit_all
 from loyalty.storage import mapping, repository
 from tests.support.aws import program_document
 from tests.support.functions import Answer, bus_event, call, scheduled
@@ -73,7 +73,9 @@ def reverse(member_id: str, tx: str, rid: str, amount: int | None = None) -> Ans
 
 
 def upgrade(member_id: str, when: datetime | None = None) -> None:
-    bus_event("TierEvaluateFunction", "loyalty", "PointsAccrued", {"member_id": member_id}, when)
+    # a detail as published (the consumer parses it with the publisher's model); the tier reads only member_id
+    detail = {"member_id": member_id, "transaction_id": "t-tier", "points": 0, "status": "available", "kind": "purchase"}
+    bus_event("TierEvaluateFunction", "loyalty", "PointsAccrued", detail, when)
 
 
 def to_gold(member_id: str) -> None:
@@ -193,6 +195,38 @@ def test_lounge_out_of_stock_after_ten_units_and_stock_back_on_cancellation(moto
     clean()
 
 
+def test_a_first_redemption_beyond_the_whole_stock_is_refused(moto_aws: None) -> None:
+    """Before any unit is handed out the stock counter does not exist yet: 11 of 10 must still be refused."""
+    enroll("m-1")
+    credit("m-1", 100_000, "seed")
+    to_gold("m-1")
+    before = snapshot("m-1")
+    refused = redeem("m-1", "r-1", "lounge", 11)
+    assert refused.status == 409 and refused.body["error"]["code"] == "OUT_OF_STOCK"
+    assert snapshot("m-1") == before and stock_left("lounge") == 10
+    ok(redeem("m-1", "r-2", "lounge", 10))
+    assert stock_left("lounge") == 0
+    clean()
+
+
+@pytest.mark.parametrize("cursor", ["0", "%05", "G", "W10=", "WyJhIiwgMV0=", "bm90IGpzb24=", "x" * 2000])
+def test_a_cursor_that_is_not_ours_is_a_422(moto_aws: None, cursor: str) -> None:
+    enroll("m-1")
+    answer = call("GET", "/v1/members/m-1/transactions", query={"cursor": cursor}, **SERVICE)
+    assert answer.status == 422 and answer.body["error"]["code"] == "INVALID_REQUEST", answer.body
+
+
+def test_history_pages_with_its_own_cursor(moto_aws: None) -> None:
+    enroll("m-1")
+    for n in range(3):
+        credit("m-1", 10 + n, f"c-{n}")
+    first = ok(call("GET", "/v1/members/m-1/transactions", query={"limit": "2"}, **SERVICE), 200)
+    rest = ok(call("GET", "/v1/members/m-1/transactions", query={"limit": "2", "cursor": first["next_cursor"]},
+                   **SERVICE), 200)
+    entries = [i["entry_id"] for i in first["items"] + rest["items"]]
+    assert len(entries) == 4 == len(set(entries))  # welcome + 3 credits, each once
+
+
 def test_insufficient_points_changes_nothing(moto_aws: None) -> None:
     enroll("m-1")
     accrue("m-1", "t-1", 100_000)  # 1 000 points, but pending: not spendable
@@ -220,8 +254,8 @@ def seed_small_lots(member_id: str, count: int, now: datetime) -> int:
     assert member is not None
     total = 0
     for i in range(count):
-        part = domain_spending.adjust(program, member, f"seed-{i:04d}", "credit", 2, "seed",
-                                      now - timedelta(days=i % 300, minutes=i))
+        seed = domain_spending.AdjustmentCommand(f"seed-{i:04d}", "credit", 2, "seed")
+        part = domain_spending.adjust(program, member, seed, now - timedelta(days=i % 300, minutes=i))
         for entry in part.entries:
             mapping.entry_to_item(entry).save()
         for lot in part.new_lots:

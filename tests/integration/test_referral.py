@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.service.audit import audit_all
+from loyalty.service.ledger_audit import audit_all
 from tests.support.functions import Answer, bus_event, call
 
 SERVICE = {"sub": "pos", "scope": "loyalty/service"}

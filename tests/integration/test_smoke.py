@@ -1,5 +1,5 @@
 """A first pass over every HTTP operation in process, with the audit run after."""
-from loyalty.service.audit import audit_all
+from loyalty.service.ledger_audit import audit_all
 from tests.support.functions import call
 
 

@@ -7,10 +7,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from moto import mock_aws
 
-from tests.support import aws
-from tests.support.fixtures import reset_clients
+from tests.support.fixtures import moto_account
 from tests.support.functions import call
 
 ROUTES = ["/v1/members", "/v1/members/m-1/accruals", "/v1/members/m-1/accruals/t-1/reversals",
@@ -33,13 +31,10 @@ mutated = st.builds(lambda keep, extra: {**{k: v for k, v in VALID.items() if k 
 
 @pytest.fixture(scope="module")
 def account() -> Iterator[None]:
-    with mock_aws():
-        reset_clients()
-        aws.provision()
+    with moto_account():
         for member in ("m-1", "m-2"):
             assert call("POST", "/v1/members", {"member_id": member}).status == 201
         yield
-        reset_clients()
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -19,7 +19,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
 from loyalty.platform.program_source import current_program
-from loyalty.service.audit import audit_all
+from loyalty.service.ledger_audit import audit_all
 from loyalty.storage import repository
 from tests.support.aws import TEMPLATE
 from tests.support.functions import Answer, bus_event, call, module, scheduled
@@ -440,7 +440,9 @@ class LedgerMachine(RuleBasedStateMachine):
         m = self.members.get(member)
         if m is None:
             return
-        result = bus_event("TierEvaluateFunction", "loyalty", "PointsAccrued", {"member_id": member}, Clock.now)
+        # a detail as published (parsed with the publisher's model); the tier reads only member_id
+        detail = {"member_id": member, "transaction_id": "t-tier", "points": 0, "status": "available", "kind": "purchase"}
+        result = bus_event("TierEvaluateFunction", "loyalty", "PointsAccrued", detail, Clock.now)
         assert result == {"member_id": member, "changed": m.upgrade(Clock.now)}
 
     @rule()
@@ -465,7 +467,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 continue
             assert state is not None
             m = self.members[member_id]
-            self.check_member_view(member_id, state.view(program, self.today))
+            self.check_member_view(member_id, state.view(program, self.today).model_dump(mode="json"))
             left = {day: bucket.remaining for day, bucket in state.wallet.buckets.items() if bucket.remaining}
             assert (left, state.wallet.debt) == ({day: p for day, p in m.buckets.items() if p}, m.debt)
 

@@ -12,7 +12,7 @@ from botocore.client import BaseClient
 
 from loyalty.domain.member import MemberState
 from loyalty.domain.wallet import Bucket, Wallet
-from loyalty.service import clock, members
+from loyalty.service import jobs, members
 from loyalty.storage.mapping import member_to_item
 from loyalty.storage.models import MemberItem
 
@@ -57,34 +57,34 @@ def counting_reads() -> Iterator[dict[str, int]]:
                 sum(len(v) for v in found.values()) if isinstance(found, dict) else len(found or []))
         return result
 
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    BaseClient._make_api_call = counted
     try:
         yield counts
     finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
+        BaseClient._make_api_call = original
 
 
 def test_the_clock_reads_at_most_1_1_items_per_due_lot(moto_aws: None) -> None:
     due = seed(10_000, 100)
     assert len(due) == 100
     with counting_reads() as reads:
-        report = clock.run_points_clock(NOW, lambda: 10**9)
+        report = jobs.run_points_clock(NOW, lambda: 10**9)
     assert report.expired_points == 100 * 40 and report.members == 100
     assert reads["items"] <= 1.1 * len(due), reads
-    assert members.view(due[0], NOW)["balance"]["available"] == 0
-    assert members.view("m-00001", NOW)["balance"]["available"] == 40
+    assert members.view(due[0], NOW).balance.available == 0
+    assert members.view("m-00001", NOW).balance.available == 40
 
 
 def test_an_interrupted_run_resumes_to_the_same_end_state(moto_aws: None) -> None:
     due = seed(300, 30)
     budget = iter([10**9] * 12 + [0] * 1000)  # the "Lambda" runs out of time after a few members
-    first = clock.run_points_clock(NOW, lambda: next(budget))
+    first = jobs.run_points_clock(NOW, lambda: next(budget))
     assert not first.complete and 0 < first.members < len(due)
-    second = clock.run_points_clock(NOW, lambda: 10**9)
+    second = jobs.run_points_clock(NOW, lambda: 10**9)
     assert second.complete and first.members + second.members == len(due)
     assert first.expired_points + second.expired_points == 30 * 40
-    again = clock.run_points_clock(NOW, lambda: 10**9)
+    again = jobs.run_points_clock(NOW, lambda: 10**9)
     assert (again.members, again.expired_points) == (0, 0)  # a re-run for the same day changes nothing
-    assert all(members.view(m, NOW)["balance"]["available"] == 0 for m in due)
+    assert all(members.view(m, NOW).balance.available == 0 for m in due)
     table = boto3.client("dynamodb").scan(TableName="LedgerTable", Select="COUNT")["Count"]
     assert table == 30  # one expiry entry per member, never two

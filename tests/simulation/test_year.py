@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from loyalty.domain.accrual import AccrualCommand
 from loyalty.domain.earning import Purchase
 from loyalty.domain.spending import RedemptionCommand
-from loyalty.service import accruals, clock, members, spending
-from loyalty.service.audit import audit_all
+from loyalty.service import accruals, jobs, members, redemptions
+from loyalty.service.ledger_audit import audit_all
 
 from .model import ModelMember
 
@@ -35,20 +35,20 @@ class Simulation:
     def purchase(self, member_id: str, amount_minor: int, at: datetime) -> None:
         model = self.models[member_id]
         cmd = AccrualCommand(self.key("tx"), "purchase", at, purchase=Purchase(amount_minor, "USD", None, (), at))
-        answer = accruals.accrue(member_id, cmd, cmd.transaction_id, at)
+        answer = accruals.accrue(member_id, cmd, at)
         expected = amount_minor * model.multiplier() // 10000
-        assert answer["accrual"]["points"] == expected, (member_id, at, answer, expected)
+        assert answer.accrual.points == expected, (member_id, at, answer, expected)
         model.earn(expected, at, pending=True, qualifying=True)
         self.after_accrual(member_id, at)
 
     def checkin(self, member_id: str, at: datetime) -> None:
         cmd = AccrualCommand(self.key("ci"), "activity", at, activity="checkin")
-        assert accruals.accrue(member_id, cmd, cmd.transaction_id, at)["accrual"]["points"] == 5
+        assert accruals.accrue(member_id, cmd, at).accrual.points == 5
         self.models[member_id].earn(5, at, pending=False, qualifying=True)
         self.after_accrual(member_id, at)
 
     def after_accrual(self, member_id: str, at: datetime) -> None:
-        clock.evaluate_tier(member_id, at)  # what the PointsAccrued rule triggers
+        jobs.evaluate_tier(member_id, at)  # what the PointsAccrued rule triggers
         self.models[member_id].after_accrual(at.date())
 
     def redeem_coffee(self, member_id: str, at: datetime) -> None:
@@ -56,13 +56,13 @@ class Simulation:
         if model.spendable(at.date()) < 500:
             return
         key = self.key("r")
-        spending.redeem(member_id, RedemptionCommand(key, "coffee", 1), key, at)
+        redemptions.redeem(member_id, RedemptionCommand(key, "coffee", 1), at)
         model.spend(500, at.date())
 
     def night(self, day: datetime) -> None:
         run = day + timedelta(minutes=5)
-        assert clock.run_points_clock(run, FOREVER).complete
-        clock.review_tiers(run + timedelta(minutes=10), FOREVER)
+        assert jobs.run_points_clock(run, FOREVER).complete
+        jobs.review_tiers(run + timedelta(minutes=10), FOREVER)
         for model in self.models.values():
             model.clock(run)
             model.daily_review(run.date())
@@ -70,7 +70,7 @@ class Simulation:
     def check(self, at: datetime) -> None:
         for member_id, model in self.models.items():
             view = members.view(member_id, at)
-            seen = (view["balance"]["available"], view["balance"]["pending"], view["tier"])
+            seen = (view.balance.available, view.balance.pending, view.tier)
             assert seen == (model.available(), model.pending(), model.tier_name()), (member_id, at.date(), seen)
 
 
@@ -100,7 +100,7 @@ def test_a_year_of_days_matches_the_model(moto_aws: None) -> None:
                 sim.redeem_coffee(member_id, noon + timedelta(hours=1))
         sim.check(noon + timedelta(hours=2))
         for member_id in sim.models:
-            tiers_seen[member_id].add(members.view(member_id, noon)["tier"])
+            tiers_seen[member_id].add(members.view(member_id, noon).tier)
     assert tiers_seen["m-lapsing-silver"] == {"Silver", "Member"}  # upgraded, then reviewed down
     assert "Gold" in tiers_seen["m-gold"] and "Silver" in tiers_seen["m-gold"]
     assert audit_all()[1] == []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,22 +13,24 @@ from . import aws
 from .functions import module
 
 
-def reset_clients() -> None:
-    """Containers cache clients; a new moto account needs fresh ones."""
-    from loyalty.platform import bus
-    from loyalty.storage import repository
+@contextmanager
+def moto_account() -> Iterator[None]:
+    """A fresh moto account, provisioned from template.yaml, with the layer's clients made for it."""
+    from loyalty.platform import clients
 
-    bus._client = None
-    repository._connection = None
+    with mock_aws():
+        clients.use(clients.Clients.create())
+        aws.provision()
+        try:
+            yield
+        finally:
+            clients.use(None)
 
 
 @pytest.fixture
 def moto_aws() -> Iterator[None]:
-    with mock_aws():
-        reset_clients()
-        aws.provision()
+    with moto_account():
         yield
-        reset_clients()
 
 
 @pytest.fixture

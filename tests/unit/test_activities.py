@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from loyalty.answers import AccrualAnswer
 from loyalty.domain import accrual
 from loyalty.domain.errors import BusinessRuleRefused, InvalidRequest
 from loyalty.domain.member import MemberState
@@ -24,8 +25,8 @@ def act(program: Program, member: MemberState, activity: str, at: datetime) -> i
     Counter.n += 1
     cmd = accrual.AccrualCommand(f"act-{Counter.n}", "activity", at, activity=activity)
     posting = accrual.accrue(program, member, cmd, at)
-    assert posting.response is not None
-    return int(posting.response["accrual"]["points"])
+    assert isinstance(posting.response, AccrualAnswer)
+    return posting.response.accrual.points
 
 
 def refused(program: Program, member: MemberState, activity: str, at: datetime) -> bool:
@@ -49,9 +50,9 @@ def test_activity_points_are_available_at_once(program: Program, member: MemberS
     before = member.wallet.available
     cmd = accrual.AccrualCommand("a-1", "activity", DAY0, activity=activity)
     posting = accrual.accrue(program, member, cmd, DAY0)
-    assert posting.response is not None
-    assert posting.response["accrual"]["points"] == POINTS[activity]
-    assert posting.response["accrual"]["status"] == "available"
+    assert isinstance(posting.response, AccrualAnswer)
+    assert posting.response.accrual.points == POINTS[activity]
+    assert posting.response.accrual.status == "available"
     assert member.wallet.available == before + POINTS[activity]
     assert member.wallet.pending == 0
 

@@ -30,7 +30,7 @@ def history(program: Program) -> tuple[MemberState, Book]:
     book.apply(accrual.accrue(program, member, act, t1))
     book.apply(spending.redeem(program, member, spending.RedemptionCommand("r1", "coffee", 1), t1))
     book.apply(accrual.reverse(program, member, lot, accrual.ReversalCommand("rv1", "t1", 30000), t1))
-    book.apply(spending.adjust(program, member, "a1", "credit", 77, "goodwill", t1))
+    book.apply(spending.adjust(program, member, spending.AdjustmentCommand("a1", "credit", 77, "goodwill"), t1))
     return member, book
 
 
@@ -100,7 +100,7 @@ def test_each_corruption_is_detected(program: Program, corrupt: Callable[[Member
 def test_stock_checks(program: Program) -> None:
     book = Book()
     member = enrolled(program, "m-1", T0, book)
-    spending.adjust(program, member, "a", "credit", 100_000, "x", T0)
+    spending.adjust(program, member, spending.AdjustmentCommand("a", "credit", 100_000, "x"), T0)
     member.tier = "Gold"
     book.apply(spending.redeem(program, member, spending.RedemptionCommand("r1", "lounge", 3), T0))
     redemption = next(e for e in book.entries if e.type == "redemption")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from loyalty.answers import AccrualAnswer
 from loyalty.domain import accrual
 from loyalty.domain.earning import Purchase, PurchaseLine, purchase_points
 from loyalty.domain.errors import InvalidRequest
@@ -181,7 +182,9 @@ def challenge_program() -> Program:
 
 def accrue_purchase(program: Program, member: Any, tx: str, at: datetime, amount: int = 1000) -> int:
     cmd = accrual.AccrualCommand(tx, "purchase", at, purchase=buy(amount, at=at))
-    return int(accrual.accrue(program, member, cmd, at).response["accrual"]["points"])  # type: ignore[index]
+    answer = accrual.accrue(program, member, cmd, at).response
+    assert isinstance(answer, AccrualAnswer)
+    return answer.accrual.points
 
 
 def test_challenge_bonus_granted_once_on_the_goal_purchase() -> None:

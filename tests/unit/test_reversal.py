@@ -99,7 +99,7 @@ def test_reversal_after_release_takes_available_then_debt_repaid_by_the_next_cre
     with pytest.raises(BusinessRuleRefused) as err:
         spending.redeem(program, member, spending.RedemptionCommand("r2", "charity-100", 1), later)
     assert err.value.code == "INSUFFICIENT_POINTS"
-    book.apply(spending.adjust(program, member, "adj-1", "credit", 450, "goodwill", later))
+    book.apply(spending.adjust(program, member, spending.AdjustmentCommand("adj-1", "credit", 450, "goodwill"), later))
     assert member.wallet.debt == 0
     assert member.wallet.available == 50
     sound(member, book)

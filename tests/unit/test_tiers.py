@@ -5,10 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from loyalty.answers import AccrualAnswer
 from loyalty.domain import accrual, clock, tiers
 from loyalty.domain.earning import Purchase
 from loyalty.domain.member import MemberState
 from loyalty.domain.program import Program
+from loyalty.events import TierChanged
 
 from .builders import enrolled
 
@@ -70,8 +72,8 @@ def test_qualifying_window_is_a_rolling_365_days() -> None:
 def big_purchase(program: Program, member: MemberState, tx: str, amount: int, at: datetime) -> int:
     cmd = accrual.AccrualCommand(tx, "purchase", at, purchase=Purchase(amount, "USD", "store", (), at))
     posting = accrual.accrue(program, member, cmd, at)
-    assert posting.response is not None
-    return int(posting.response["accrual"]["points"])
+    assert isinstance(posting.response, AccrualAnswer)
+    return posting.response.accrual.points
 
 
 def test_upgrade_counts_pending_points_and_sets_a_review_date(program: Program) -> None:
@@ -81,8 +83,9 @@ def test_upgrade_counts_pending_points_and_sets_a_review_date(program: Program) 
     posting = clock.evaluate_upgrade(program, member, T0)
     assert member.tier == "Platinum"
     assert member.review_on == (T0.date() + timedelta(days=365)).isoformat()
-    assert [e for e, _ in posting.events] == ["TierChanged"]
-    assert posting.events[0][1]["from"] == "Member" and posting.events[0][1]["to"] == "Platinum"
+    assert [type(e) for e in posting.events] == [TierChanged]
+    changed = posting.events[0]
+    assert isinstance(changed, TierChanged) and (changed.from_tier, changed.to) == ("Member", "Platinum")
     assert clock.evaluate_upgrade(program, member, T0).empty  # nothing more to do
 
 
@@ -123,4 +126,4 @@ def test_review_keeps_the_tier_when_still_earned(program: Program) -> None:
     review_day = T0 + timedelta(days=365)
     posting = clock.review(program, member, review_day)
     assert member.tier == "Gold"
-    assert not [e for e, _ in posting.events if e == "TierChanged"]
+    assert not [e for e in posting.events if isinstance(e, TierChanged)]

@@ -1,6 +1,6 @@
-"""The events this service publishes (source `loyalty`), one model per detail-type. Every detail is validated
-against its model before it is written to the outbox or published, and `scripts/build_event_schemas.py`
-documents them as JSON Schema."""
+"""The events this service publishes (source `loyalty`), one model per detail-type. The domain builds them (so a
+detail is validated once, when it is made), the outbox stores them, consumers parse them with the same model,
+and `scripts/build_event_schemas.py` documents them as JSON Schema."""
 from __future__ import annotations
 
 import json
@@ -10,15 +10,22 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class _Detail(BaseModel):
+class _Part(BaseModel):
+    """A nested object of a detail."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class EventDetail(_Part):
+    """A published detail: its detail-type is the class name."""
+
     event_id: str | None = Field(default=None, description=(
         "the same on every delivery of this event (the bus delivers at least once): dedupe on it; "
         "<member_id>/<version of the member write that caused it>/<position>, or "
         "<member_id>/expiring-soon/<day> for the weekly notice"))
 
 
-class PointsAccrued(_Detail):
+class PointsAccrued(EventDetail):
     member_id: str
     transaction_id: str
     points: int
@@ -28,7 +35,7 @@ class PointsAccrued(_Detail):
     expires_at: str | None = None
 
 
-class PointsReversed(_Detail):
+class PointsReversed(EventDetail):
     member_id: str
     reversal_id: str
     transaction_id: str
@@ -36,7 +43,7 @@ class PointsReversed(_Detail):
     refunded_minor: int = Field(description="amount refunded so far, minor units")
 
 
-class _RedemptionDetail(_Detail):
+class _RedemptionDetail(EventDetail):
     member_id: str
     redemption_id: str
     reward_id: str
@@ -53,14 +60,14 @@ class RedemptionCancelled(_RedemptionDetail):
     expired_points: int = Field(description="points whose original expiry passed meanwhile")
 
 
-class PointsTransferred(_Detail):
+class PointsTransferred(EventDetail):
     member_id: str
     transfer_id: str
     to_member_id: str
     points: int
 
 
-class PointsAdjusted(_Detail):
+class PointsAdjusted(EventDetail):
     member_id: str
     adjustment_id: str
     direction: Literal["credit", "debit"]
@@ -68,40 +75,40 @@ class PointsAdjusted(_Detail):
     reason: str
 
 
-class PointsReleased(_Detail):
+class PointsReleased(EventDetail):
     member_id: str
     points: int = Field(description="pending points that became available")
 
 
-class ExpiredLot(_Detail):
+class ExpiredLot(_Part):
     expired_on: str
     points: int
 
 
-class Balance(_Detail):
+class Balance(_Part):
     available: int
     pending: int
 
 
-class PointsExpired(_Detail):
+class PointsExpired(EventDetail):
     member_id: str
     points: int
     lots: list[ExpiredLot]
     balance: Balance
 
 
-class ExpiringDay(_Detail):
+class ExpiringDay(_Part):
     date: str
     points: int
 
 
-class PointsExpiringSoon(_Detail):
+class PointsExpiringSoon(EventDetail):
     member_id: str
     points: int
     expiring: list[ExpiringDay]
 
 
-class TierChanged(_Detail):
+class TierChanged(EventDetail):
     member_id: str
     from_tier: str = Field(alias="from")
     to: str
@@ -109,47 +116,47 @@ class TierChanged(_Detail):
     qualifying: int
 
 
-class MemberEnrolled(_Detail):
+class MemberEnrolled(EventDetail):
     member_id: str
     tier: str
     referred_by: str | None
     points: int = Field(description="welcome bonus")
 
 
-class ReferralQualified(_Detail):
+class ReferralQualified(EventDetail):
     member_id: str = Field(description="the referrer, who earns the referral bonus")
     referee_id: str
     transaction_id: str = Field(description="the referee's first purchase")
     qualified_at: str = Field(description="when that purchase was accrued; the bonus is dated then")
 
 
-class PointsClockContinued(_Detail):
+class PointsClockContinued(EventDetail):
     time: str = Field(description="the interrupted run's time; the continuation runs as of it")
 
 
-EVENTS: dict[str, type[_Detail]] = {cls.__name__: cls for cls in (
+EVENTS: dict[str, type[EventDetail]] = {cls.__name__: cls for cls in (
     PointsAccrued, PointsReversed, PointsRedeemed, RedemptionCancelled, PointsTransferred, PointsAdjusted,
     PointsReleased, PointsExpired, PointsExpiringSoon, TierChanged, MemberEnrolled, ReferralQualified,
     PointsClockContinued)}
 
 
-Event = tuple[str, dict[str, Any]]
+Event = tuple[str, dict[str, Any]]  # (detail-type, detail) as it goes on the bus
 
 
-def documented(kind: str, detail: dict[str, Any]) -> dict[str, Any]:
-    """The detail as published; an undocumented event or field is a bug and raises."""
-    return EVENTS[kind].model_validate(detail).model_dump(mode="json", by_alias=True)
+def wire(detail: EventDetail) -> Event:
+    """The event as sent: its detail-type and its JSON detail (`from` spelled as published)."""
+    return type(detail).__name__, detail.model_dump(mode="json", by_alias=True, exclude_none=False)
 
 
-def to_outbox(events: list[Event]) -> str | None:
-    """The events of one write, validated now and stored on the member item that the write produces (their ids
-    come from that item's version, known when they are read back)."""
-    stored = [[kind, {k: v for k, v in documented(kind, detail).items() if k != "event_id"}] for kind, detail in events]
+def to_outbox(events: list[EventDetail]) -> str | None:
+    """The events of one write, stored on the member item that the write produces (their ids come from that
+    item's version, known when they are read back)."""
+    stored = [[kind, {k: v for k, v in detail.items() if k != "event_id"}] for kind, detail in map(wire, events)]
     return json.dumps(stored) if stored else None
 
 
 def from_outbox(outbox: str, member_id: str, version: int) -> list[Event]:
-    """The documented events of the write that produced `version` of the member, each with its stable id."""
+    """The stored events of the write that produced `version` of the member, each with its stable id."""
     return [(str(kind), {**detail, "event_id": f"{member_id}/{version}/{n}"})
             for n, (kind, detail) in enumerate(json.loads(outbox))]
 

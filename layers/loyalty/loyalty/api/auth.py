@@ -6,7 +6,7 @@ from typing import Literal
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from ..domain.errors import Forbidden, LoyaltyError
+from ..domain.errors import ErrorCode, Forbidden
 
 SERVICE_SCOPE = "loyalty/service"
 ADMIN_SCOPE = "loyalty/admin"
@@ -18,8 +18,8 @@ MEMBER_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "redeem", "cancel"
 SERVICE_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "accrue", "reverse", "redeem", "cancel"})
 
 
-class Unauthorized(LoyaltyError):
-    code = "UNAUTHORIZED"
+class Unauthorized(Exception):
+    """No verified token: answered as API Gateway's authorizer answers it, {"message": "Unauthorized"}."""
 
 
 @dataclass(frozen=True)
@@ -45,4 +45,4 @@ class Caller:
             return
         if action in MEMBER_ACTIONS and member_id is not None and member_id == self.sub:
             return
-        raise Forbidden(f"this token may not {action} for {member_id or 'the program'}")
+        raise Forbidden(ErrorCode.FORBIDDEN, f"this token may not {action} for {member_id or 'the program'}")

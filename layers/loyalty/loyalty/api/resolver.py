@@ -1,41 +1,73 @@
-"""The API resolver every HTTP function uses: validation on, contract error shape, domain errors mapped."""
+"""The API resolver every HTTP function uses: bad bytes refused at the edge, validation of requests and answers
+on, the contract's error shape, domain errors mapped to statuses, and the OpenAPI responses of each route."""
 from __future__ import annotations
 
-from typing import Any
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from ..domain.errors import BusinessRuleRefused, Forbidden, InvalidRequest, LoyaltyError, NotFound
+from ..answers import ErrorAnswer, GatewayMessage
+from ..domain.errors import (
+    BusinessRuleRefused,
+    ErrorCode,
+    Forbidden,
+    InvalidRequest,
+    LoyaltyError,
+    NotFound,
+    PayloadTooLarge,
+    Throttled,
+    UnsupportedMediaType,
+)
 from ..platform.observability import logger
-from ..service.execution import Throttled
 from .auth import Caller, Unauthorized
+from .body import parse_body
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 
 STATUS: list[tuple[type[LoyaltyError], int]] = [
-    (Unauthorized, 401), (Forbidden, 403), (NotFound, 404), (BusinessRuleRefused, 409), (InvalidRequest, 422),
-    (Throttled, 429),
+    (Forbidden, 403), (NotFound, 404), (BusinessRuleRefused, 409), (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415), (InvalidRequest, 422), (Throttled, 429),
 ]
+DESCRIBED = {401: "no or bad token (API Gateway's JWT authorizer answers this)", 403: "not allowed for this token",
+             404: "unknown member, reward or transaction", 409: "a business rule refused it",
+             413: "body larger than 64 KB", 422: "invalid request: schema, bounds, bad bytes",
+             415: "the body is not JSON", 429: "throttled (API Gateway's rate limit, or contention on one member)",
+             500: "a bug: nothing was applied twice, the request may be retried"}
+UNAUTHORIZED = GatewayMessage(message="Unauthorized")  # exactly what API Gateway's JWT authorizer sends
 
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["error"],
-    "properties": {"error": {"type": "object", "required": ["code", "message"],
-                             "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
-}
+
+def _model_of(status: int) -> Any:
+    """The body of each error status: our error shape; 401 is the authorizer's own; 413 and 429 may also come
+    from API Gateway itself (its payload limit, its throttling)."""
+    if status == 401:
+        return GatewayMessage
+    if status in (413, 429):
+        return ErrorAnswer | GatewayMessage
+    return ErrorAnswer
 
 
-def error_response(status: int, code: str, message: str) -> Response[Any]:
+def responses(*errors: int, success: int = 200) -> dict[int, Any]:
+    """OpenAPI `responses` of a route: the success answer (its schema is the handler's return type) and each
+    error status with the body it really has."""
+    documented: dict[int, Any] = {success: {"description": "the answer"}}
+    for status in (*errors, 429, 500):  # any route may be throttled by API Gateway
+        documented[status] = {"description": DESCRIBED[status],
+                              "content": {"application/json": {"model": _model_of(status)}}}
+    return documented
+
+
+WRITE_ERRORS = (401, 403, 404, 409, 413, 415, 422)
+
+
+def error_response(status: int, code: ErrorCode, message: str) -> Response[Any]:
+    body = ErrorAnswer.model_validate({"error": {"code": code, "message": message}})
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body={"error": {"code": code, "message": message}})
-
-
-def error_responses(*statuses: int) -> dict[int, Any]:
-    """OpenAPI `responses` for a route: the contract's error shape, not Powertools' default 422 schema."""
-    described = {401: "no or bad token", 403: "not allowed", 404: "unknown member, reward or transaction",
-                 409: "a business rule refused it", 422: "invalid request", 429: "throttled"}
-    return {s: {"description": described[s], "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-            for s in statuses}
+                    body=body.model_dump(mode="json"))
 
 
 def _describe(errors: Any) -> str:
@@ -46,21 +78,35 @@ def _describe(errors: Any) -> str:
     return "; ".join(parts)[:1000]
 
 
-def _object_body_only(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Powertools validation unwraps a JSON array body into its first element; the contract wants an object."""
-    body = app.current_event.decoded_body if app.current_event.body else None
-    if body and body.lstrip().startswith("["):
-        return error_response(422, "INVALID_REQUEST", "body: the request body must be a JSON object")
-    return next_middleware(app)
+class _ContractBodyValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, with the body parsed by the contract's rules instead of its own: bytes that
+    would make its parser fail (not UTF-8, not JSON, too deep, numbers beyond any bound, too large, a media type
+    it does not know) are a 4xx, never a 5xx. Only routes that take a body read it, so a body sent to another
+    route is ignored, as Powertools does."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # Powertools leaves its __init__ untyped
+
+    def _get_body(self, app: EventHandlerInstance) -> dict[str, Any]:
+        event = app.current_event
+        parsed = parse_body(event.get("body"), bool(event.get("isBase64Encoded")), event.headers.get("content-type"))
+        return super()._get_body(app) if parsed is None else parsed
 
 
 def http_resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
-    app.use(middlewares=[_object_body_only])
+    app = APIGatewayHttpResolver(enable_validation=True,
+                                 response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR)
+    # Powertools runs its request validation before any middleware: the body check has to live inside it
+    app._request_validation_middleware = _ContractBodyValidation()
 
     @app.exception_handler(RequestValidationError)
     def _invalid(err: RequestValidationError) -> Response[Any]:
-        return error_response(422, "INVALID_REQUEST", _describe(err.errors()))
+        return error_response(422, ErrorCode.INVALID_REQUEST, _describe(err.errors()))
+
+    @app.exception_handler(Unauthorized)
+    def _unauthorized(err: Unauthorized) -> Response[Any]:
+        return Response(status_code=401, content_type=content_types.APPLICATION_JSON,
+                        body=UNAUTHORIZED.model_dump(), headers={"WWW-Authenticate": "Bearer"})
 
     @app.exception_handler(LoyaltyError)
     def _refused(err: LoyaltyError) -> Response[Any]:
@@ -69,19 +115,15 @@ def http_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(NotFoundError)
     def _no_route(err: NotFoundError) -> Response[Any]:
-        return error_response(404, "NOT_FOUND", "no such route")
+        return error_response(404, ErrorCode.NOT_FOUND, "no such route")
 
     @app.exception_handler(Exception)
     def _unexpected(err: Exception) -> Response[Any]:
         logger.exception("unexpected error")
-        return error_response(500, "INTERNAL_ERROR", "unexpected error; the request may be retried safely")
+        return error_response(500, ErrorCode.INTERNAL_ERROR, "unexpected error; the request may be retried safely")
 
     return app
 
 
 def caller(app: APIGatewayHttpResolver) -> Caller:
     return Caller.from_event(app.current_event)
-
-
-def created(body: dict[str, Any]) -> Response[Any]:
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=body)

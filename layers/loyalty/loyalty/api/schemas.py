@@ -6,6 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
+from ..domain.accrual import AccrualCommand
+from ..domain.earning import Purchase, PurchaseLine
+
 Id = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 AmountMinor = Annotated[StrictInt, Field(ge=1, le=10**11)]
 Points = Annotated[StrictInt, Field(ge=1, le=10**9)]
@@ -83,16 +86,13 @@ class AdjustmentRequest(Strict):
         return self
 
 
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-
-
-class ErrorResponse(BaseModel):
-    """Every error: {"error": {"code", "message"}}."""
-
-    error: ErrorBody
-
-
-def occurred(value: datetime | None, now: datetime) -> datetime:
-    return value if value is not None else now
+def accrual_command(body: AccrualRequest, now: datetime) -> AccrualCommand:
+    """The accrual a request asks for; an omitted occurred_at is the time of the request (checked by the service,
+    in its write, so that a late replay still replays)."""
+    occurred_at = body.occurred_at or now
+    sent = body.occurred_at is not None
+    if isinstance(body, PurchaseAccrual):
+        lines = tuple(PurchaseLine(x.sku, x.category, x.amount_minor) for x in body.lines)
+        purchase = Purchase(body.amount_minor, body.currency, body.channel, lines, occurred_at)
+        return AccrualCommand(body.transaction_id, "purchase", occurred_at, purchase=purchase, occurred_at_sent=sent)
+    return AccrualCommand(body.transaction_id, "activity", occurred_at, activity=body.activity, occurred_at_sent=sent)

@@ -3,27 +3,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
+from ..answers import Accrual, AccrualAnswer, Referral, ReferralAnswer, Reversal, ReversalAnswer
+from ..events import PointsAccrued, PointsReversed, ReferralQualified
 from . import earning
-from .errors import BusinessRuleRefused, InvalidRequest
-from .ledger import LedgerEntry, Lot, Posting, entry_key
+from .errors import BusinessRuleRefused, ErrorCode, InvalidRequest
+from .ledger import Command, LedgerEntry, Lot, Posting, entry_key
 from .member import ChallengeProgress, MemberState
 from .program import Program
 from .timeutil import day_start, expiry_date, iso
 
 
 @dataclass(frozen=True)
-class AccrualCommand:
+class AccrualCommand(Command):
     transaction_id: str
     kind: Literal["purchase", "activity"]
     occurred_at: datetime
     purchase: earning.Purchase | None = None
     activity: str | None = None
+    occurred_at_sent: bool = True  # False: it defaulted to the time of the request, which a retry does not repeat
+
+    def idempotency_payload(self) -> dict[str, Any]:
+        payload = super().idempotency_payload()
+        if not self.occurred_at_sent:
+            payload.pop("occurred_at")
+            if payload["purchase"]:
+                payload["purchase"].pop("occurred_at")
+        return payload
 
 
 @dataclass(frozen=True)
-class ReversalCommand:
+class ReferralCommand(Command):
+    referee_id: str
+
+
+@dataclass(frozen=True)
+class ReversalCommand(Command):
     reversal_id: str
     transaction_id: str
     amount_minor: int | None  # None: everything not yet refunded
@@ -98,17 +114,15 @@ def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: date
     posting.entries.append(LedgerEntry(member.member_id, key, "accrual", points, now, cmd.transaction_id,
                                        detail={"kind": cmd.kind, "activity": cmd.activity}))
     posting.count("issued", points)
-    accrual = {
-        "transaction_id": cmd.transaction_id, "points": points, "status": status,
-        "available_at": iso(pending_until) if pending_until else iso(now),
-        "expires_at": day_start(lot.expires_on),
-    }
-    posting.events.append(("PointsAccrued", {"member_id": member.member_id, **accrual, "kind": cmd.kind}))
+    answer = Accrual(transaction_id=cmd.transaction_id, points=points, status=status,
+                     available_at=iso(pending_until) if pending_until else iso(now),
+                     expires_at=day_start(lot.expires_on))
+    posting.events.append(PointsAccrued(member_id=member.member_id, **answer.model_dump(), kind=cmd.kind))
     if cmd.kind == "purchase" and member.referred_by and not member.referral_paid:
         member.referral_paid = True
-        posting.events.append(("ReferralQualified", {"member_id": member.referred_by, "referee_id": member.member_id,
-                                                     "transaction_id": cmd.transaction_id, "qualified_at": iso(now)}))
-    posting.response = {"accrual": accrual, "member": member.view(program, now.date())}
+        posting.events.append(ReferralQualified(member_id=member.referred_by, referee_id=member.member_id,
+                                                transaction_id=cmd.transaction_id, qualified_at=iso(now)))
+    posting.response = AccrualAnswer(accrual=answer, member=member.view(program, now.date()))
     return posting
 
 
@@ -121,10 +135,10 @@ def pay_referral(program: Program, referrer: MemberState, referee_id: str, quali
     posting.entries.append(LedgerEntry(referrer.member_id, key, "accrual", points, qualified_at, referee_id,
                                        detail={"kind": "referral"}))
     posting.count("issued", points)
-    referral = {"transaction_id": key, "points": points, "status": "available", "kind": "referral"}
-    posting.events.append(("PointsAccrued", {"member_id": referrer.member_id, **referral}))
-    posting.response = {"referral": {**referral, "referee_id": referee_id},
-                        "member": referrer.view(program, qualified_at.date())}
+    posting.events.append(PointsAccrued(member_id=referrer.member_id, transaction_id=key, points=points,
+                                        status="available", kind="referral"))
+    referral = Referral(transaction_id=key, points=points, status="available", kind="referral", referee_id=referee_id)
+    posting.response = ReferralAnswer(referral=referral, member=referrer.view(program, qualified_at.date()))
     return posting
 
 
@@ -132,14 +146,14 @@ def reverse(program: Program, member: MemberState, lot: Lot, cmd: ReversalComman
     """Claw back a refund's share of an accrual: from its pending points first, then available, then as debt."""
     if lot.amount_minor is None:
         if cmd.amount_minor is not None:
-            raise BusinessRuleRefused("REFUND_EXCEEDS_AMOUNT", "an activity has no amount to refund")
+            raise BusinessRuleRefused(ErrorCode.REFUND_EXCEEDS_AMOUNT, "an activity has no amount to refund")
         refund, amount = 1, 1
     else:
         amount = lot.amount_minor
         refund = amount - lot.refunded_minor if cmd.amount_minor is None else cmd.amount_minor
     if refund <= 0 or lot.refunded_minor + refund > amount:
         raise BusinessRuleRefused(
-            "REFUND_EXCEEDS_AMOUNT", f"{lot.refunded_minor} of {amount} already refunded; {refund} more is too much")
+            ErrorCode.REFUND_EXCEEDS_AMOUNT, f"{lot.refunded_minor} of {amount} already refunded; {refund} more is too much")
     take = earning.reversal_points(lot.points, amount, lot.refunded_minor, refund, lot.reversed_points)
     from_pending = min(take, lot.pending_points)
     member.wallet.pending -= from_pending
@@ -155,10 +169,10 @@ def reverse(program: Program, member: MemberState, lot: Lot, cmd: ReversalComman
     posting.entries.append(LedgerEntry(member.member_id, key, "reversal", -take, now, cmd.transaction_id,
                                        detail={"draws": draws, "from_pending": from_pending, "refund_minor": refund}))
     posting.count("reversed", take)
-    reversal = {"reversal_id": cmd.reversal_id, "transaction_id": cmd.transaction_id, "points": take,
-                "refunded_minor": lot.refunded_minor}
-    posting.events.append(("PointsReversed", {"member_id": member.member_id, **reversal}))
-    posting.response = {"reversal": reversal, "member": member.view(program, now.date())}
+    reversal = Reversal(reversal_id=cmd.reversal_id, transaction_id=cmd.transaction_id, points=take,
+                        refunded_minor=lot.refunded_minor)
+    posting.events.append(PointsReversed(member_id=member.member_id, **reversal.model_dump()))
+    posting.response = ReversalAnswer(reversal=reversal, member=member.view(program, now.date()))
     return posting
 
 
@@ -169,6 +183,6 @@ MAX_AGE = timedelta(days=30)
 def check_occurred_at(occurred_at: datetime, now: datetime) -> None:
     """An accrual may not be in the future (beyond a minute of clock skew) nor more than 30 days old."""
     if occurred_at > now + MAX_CLOCK_SKEW:
-        raise InvalidRequest("OCCURRED_AT_IN_FUTURE", "occurred_at may not be in the future")
+        raise InvalidRequest(ErrorCode.OCCURRED_AT_IN_FUTURE, "occurred_at may not be in the future")
     if occurred_at < now - MAX_AGE:
-        raise InvalidRequest("OCCURRED_AT_TOO_OLD", "occurred_at may not be more than 30 days in the past")
+        raise InvalidRequest(ErrorCode.OCCURRED_AT_TOO_OLD, "occurred_at may not be more than 30 days in the past")

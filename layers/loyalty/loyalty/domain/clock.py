@@ -2,8 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
-from ..events import notice_id
+from ..events import (
+    Balance,
+    ExpiredLot,
+    ExpiringDay,
+    PointsExpired,
+    PointsExpiringSoon,
+    PointsReleased,
+    TierChanged,
+    notice_id,
+)
 from . import tiers
 from .accrual import credit_lot
 from .ledger import LedgerEntry, Lot, Posting, entry_key
@@ -25,7 +35,7 @@ def release(program: Program, member: MemberState, lots: list[Lot], now: datetim
         posting.updated_lots.append(lot)
         released += points
     if released:
-        posting.events.append(("PointsReleased", {"member_id": member.member_id, "points": released}))
+        posting.events.append(PointsReleased(member_id=member.member_id, points=released))
     return posting
 
 
@@ -37,32 +47,31 @@ def expire(program: Program, member: MemberState, now: datetime) -> Posting:
         posting.entries.append(LedgerEntry(member.member_id, entry_key("expiry", day), "expiry", -points, now, day))
         posting.count("expired", points)
     if expired:
-        posting.events.append(("PointsExpired", {
-            "member_id": member.member_id, "points": sum(expired.values()),
-            "lots": [{"expired_on": d, "points": p} for d, p in expired.items()],
-            "balance": {"available": member.wallet.available, "pending": member.wallet.pending}}))
+        posting.events.append(PointsExpired(
+            member_id=member.member_id, points=sum(expired.values()),
+            lots=[ExpiredLot(expired_on=d, points=p) for d, p in expired.items()],
+            balance=Balance(available=member.wallet.available, pending=member.wallet.pending)))
     return posting
 
 
-def expiring_soon(program: Program, member: MemberState, now: datetime) -> tuple[str, dict[str, object]] | None:
+def expiring_soon(program: Program, member: MemberState, now: datetime) -> PointsExpiringSoon | None:
     until = now.date() + timedelta(days=program.expiring_soon_days)
     soon = member.wallet.expiring(now.date(), until)
     if not soon:
         return None
-    return ("PointsExpiringSoon", {"member_id": member.member_id, "points": sum(p for _, p in soon),
-                                   "expiring": [{"date": d, "points": p} for d, p in soon],
-                                   "event_id": notice_id(member.member_id, "expiring-soon", now.date())})
+    return PointsExpiringSoon(member_id=member.member_id, points=sum(p for _, p in soon),
+                              expiring=[ExpiringDay(date=d, points=p) for d, p in soon],
+                              event_id=notice_id(member.member_id, "expiring-soon", now.date()))
 
 
-def _change_tier(program: Program, member: MemberState, new_tier: str, reason: str, now: datetime,
-                 posting: Posting) -> None:
+def _change_tier(program: Program, member: MemberState, new_tier: str, reason: Literal["upgrade", "review"],
+                 now: datetime, posting: Posting) -> None:
     old = member.tier
     member.tier = new_tier
     posting.count(f"tier:{old}", -1)
     posting.count(f"tier:{new_tier}", 1)
-    posting.events.append(("TierChanged", {"member_id": member.member_id, "from": old, "to": new_tier,
-                                           "reason": reason,
-                                           "qualifying": member.qualifying(program, now.date())}))
+    posting.events.append(TierChanged(member_id=member.member_id, from_tier=old, to=new_tier, reason=reason,
+                                      qualifying=member.qualifying(program, now.date())))
 
 
 def evaluate_upgrade(program: Program, member: MemberState, now: datetime) -> Posting:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
-from .errors import BusinessRuleRefused, InvalidRequest
+from .errors import BusinessRuleRefused, ErrorCode, InvalidRequest
 from .program import Program, Promotion
 
 
@@ -53,7 +53,7 @@ def purchase_points(program: Program, purchase: Purchase, tier: str) -> Earning:
     """Base rate per currency x category x promotions x tier, rounded down once, plus promotion bonuses."""
     rate = program.earn.currencies.get(purchase.currency)
     if rate is None:
-        raise InvalidRequest("UNSUPPORTED_CURRENCY", f"currency {purchase.currency} does not earn points")
+        raise InvalidRequest(ErrorCode.UNSUPPORTED_CURRENCY, f"currency {purchase.currency} does not earn points")
     promos = [p for p in program.promotions if _active(p, purchase, tier)]
     lined = sum(line.amount_minor for line in purchase.lines)
     parts: list[tuple[PurchaseLine | None, int]] = [(line, line.amount_minor) for line in purchase.lines]
@@ -81,7 +81,7 @@ def activity_points(program: Program, activity: str, history: list[str], on: dat
     `history` holds the dates (ISO) of the member's earlier accruals of this activity."""
     rule = program.activities.get(activity)
     if rule is None:
-        raise InvalidRequest("UNKNOWN_ACTIVITY", f"activity {activity} is not in the program")
+        raise InvalidRequest(ErrorCode.UNKNOWN_ACTIVITY, f"activity {activity} is not in the program")
     if rule.cap is not None:
         window_days = rule.cap.window_days
         horizon = "" if window_days is None else (on - timedelta(days=window_days)).isoformat()
@@ -89,7 +89,7 @@ def activity_points(program: Program, activity: str, history: list[str], on: dat
         if len(recent) >= rule.cap.count:
             window = f"{rule.cap.window_days} days" if rule.cap.window_days else "ever"
             raise BusinessRuleRefused(
-                "ACTIVITY_CAP_REACHED", f"{activity} earns at most {rule.cap.count} times per {window}"
+                ErrorCode.ACTIVITY_CAP_REACHED, f"{activity} earns at most {rule.cap.count} times per {window}"
             )
     return rule.points
 

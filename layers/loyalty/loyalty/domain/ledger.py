@@ -4,27 +4,33 @@ An operation returns one Posting; storage writes it as one conditional transacti
 keyed by its idempotency key, so a replay or a race can never apply twice."""
 from __future__ import annotations
 
-import hashlib
-import json
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .member import MemberState
+from ..events import EventDetail
+
+if TYPE_CHECKING:  # annotations only: member and answers import this module
+    from ..answers import Answer
+    from .member import MemberState
 
 EntryType = Literal[
     "accrual", "reversal", "redemption", "cancellation", "transfer_out", "transfer_in", "expiry", "adjustment"
 ]
 
 
+@dataclass(frozen=True)
+class Command:
+    """An operation's request, keyed by its idempotency key: the same command again is a replay."""
+
+    def idempotency_payload(self) -> dict[str, Any]:
+        """What tells a replay from a changed request: every field as sent."""
+        return dataclasses.asdict(self)
+
+
 def entry_key(kind: str, key: str) -> str:
     return f"{kind}#{key}"
-
-
-def fingerprint(payload: dict[str, Any]) -> str:
-    """A stable digest of a request as sent, to tell a replay from a changed request."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass
@@ -81,8 +87,8 @@ class Posting:
     updated_lots: list[Lot] = field(default_factory=list)
     stock: list[StockChange] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)  # program counters: issued, redeemed, expired...
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # written with the posting (outbox)
-    response: dict[str, Any] | None = None
+    events: list[EventDetail] = field(default_factory=list)  # written with the posting (outbox)
+    response: Answer | None = None  # what the operation answers (stored with its keyed entry for replays)
 
     @property
     def empty(self) -> bool:

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 
+from ..answers import Balance, ExpiringPoints, MemberView, NextTier
 from . import tiers
 from .program import Program
 from .wallet import Wallet
@@ -38,20 +39,14 @@ class MemberState(BaseModel):
         self.qualifying_by_day[key] = self.qualifying_by_day.get(key, 0) + points
         self.qualifying_by_day = tiers.prune_qualifying(self.qualifying_by_day, today, program.qualifying_window_days)
 
-    def view(self, program: Program, today: date) -> dict[str, object]:
+    def view(self, program: Program, today: date) -> MemberView:
         qualifying = self.qualifying(program, today)
         nxt = tiers.next_tier(program, self.tier, qualifying)
         until = today + timedelta(days=program.expiring_soon_days)
-        return {
-            "member_id": self.member_id,
-            "tier": self.tier,
-            "referral_code": self.referral_code,
-            "balance": {
-                "available": self.wallet.available,
-                "pending": self.wallet.pending,
-                "lifetime": self.lifetime,
-                "qualifying": qualifying,
-            },
-            "next_tier": None if nxt is None else {"name": nxt[0], "qualifying_needed": nxt[1]},
-            "expiring": [{"date": d, "points": p} for d, p in self.wallet.expiring(today, until)],
-        }
+        return MemberView(
+            member_id=self.member_id, tier=self.tier, referral_code=self.referral_code,
+            balance=Balance(available=self.wallet.available, pending=self.wallet.pending, lifetime=self.lifetime,
+                            qualifying=qualifying),
+            next_tier=None if nxt is None else NextTier(name=nxt[0], qualifying_needed=nxt[1]),
+            expiring=[ExpiringPoints(date=d, points=p) for d, p in self.wallet.expiring(today, until)],
+        )

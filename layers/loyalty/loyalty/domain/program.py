@@ -82,7 +82,9 @@ class Reward(_Doc):
         return self.type != "donation"
 
 
-class Program(_Doc):
+class ProgramRules(_Doc):
+    """Everything but the catalog: what GET /v1/program publishes."""
+
     program_id: str
     version: str
     earn: EarnRules
@@ -97,6 +99,9 @@ class Program(_Doc):
     expiring_soon_days: int = 30
     promotions: list[Promotion] = []
     challenges: list[Challenge] = []
+
+
+class Program(ProgramRules):
     rewards: list[Reward]
 
     def tier(self, name: str) -> Tier:

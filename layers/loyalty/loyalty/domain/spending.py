@@ -6,18 +6,44 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from ..answers import (
+    Adjustment,
+    AdjustmentAnswer,
+    Cancellation,
+    CancellationAnswer,
+    Redemption,
+    RedemptionAnswer,
+    Transfer,
+    TransferAnswer,
+)
+from ..events import PointsAdjusted, PointsRedeemed, PointsTransferred, RedemptionCancelled
 from .accrual import bonus_lot
-from .errors import BusinessRuleRefused, NotFound
-from .ledger import LedgerEntry, Lot, Posting, StockChange, entry_key
+from .errors import BusinessRuleRefused, ErrorCode, NotFound
+from .ledger import Command, LedgerEntry, Lot, Posting, StockChange, entry_key
 from .member import MemberState
 from .program import Program, Reward
 
 
 @dataclass(frozen=True)
-class RedemptionCommand:
+class RedemptionCommand(Command):
     redemption_id: str
     reward_id: str
     quantity: int
+
+
+@dataclass(frozen=True)
+class TransferCommand(Command):
+    transfer_id: str
+    to_member_id: str
+    points: int
+
+
+@dataclass(frozen=True)
+class AdjustmentCommand(Command):
+    adjustment_id: str
+    direction: Literal["credit", "debit"]
+    points: int
+    reason: str
 
 
 def voucher_code() -> str:
@@ -28,13 +54,13 @@ def voucher_code() -> str:
 
 def _eligible(program: Program, member: MemberState, reward: Reward) -> None:
     if reward.min_tier and program.tier_index(member.tier) < program.tier_index(reward.min_tier):
-        raise BusinessRuleRefused("TIER_REQUIRED", f"{reward.reward_id} needs tier {reward.min_tier} or above")
+        raise BusinessRuleRefused(ErrorCode.TIER_REQUIRED, f"{reward.reward_id} needs tier {reward.min_tier} or above")
 
 
 def redeem(program: Program, member: MemberState, cmd: RedemptionCommand, now: datetime) -> Posting:
     reward = program.reward(cmd.reward_id)
     if reward is None:
-        raise NotFound("REWARD_NOT_FOUND", f"no reward {cmd.reward_id}")
+        raise NotFound(ErrorCode.REWARD_NOT_FOUND, f"no reward {cmd.reward_id}")
     _eligible(program, member, reward)
     points = reward.points * cmd.quantity
     draws = member.wallet.consume(points, now.date())
@@ -43,13 +69,13 @@ def redeem(program: Program, member: MemberState, cmd: RedemptionCommand, now: d
     posting = Posting(members=[member])
     if reward.stock is not None:
         posting.stock.append(StockChange(reward.reward_id, cmd.quantity, reward.stock))
-    redemption = {"redemption_id": cmd.redemption_id, "reward_id": reward.reward_id, "quantity": cmd.quantity,
-                  "points": points, "code": code}
+    redemption = Redemption(redemption_id=cmd.redemption_id, reward_id=reward.reward_id, quantity=cmd.quantity,
+                            points=points, code=code)
     posting.entries.append(LedgerEntry(member.member_id, key, "redemption", -points, now, cmd.redemption_id,
-                                       detail={"draws": draws, **redemption}))
+                                       detail={"draws": draws, **redemption.model_dump()}))
     posting.count("redeemed", points)
-    posting.events.append(("PointsRedeemed", {"member_id": member.member_id, **redemption}))
-    posting.response = {"redemption": redemption, "member": member.view(program, now.date())}
+    posting.events.append(PointsRedeemed(member_id=member.member_id, **redemption.model_dump()))
+    posting.response = RedemptionAnswer(redemption=redemption, member=member.view(program, now.date()))
     return posting
 
 
@@ -63,22 +89,23 @@ def cancel_redemption(program: Program, member: MemberState, redemption: LedgerE
     posting = Posting(members=[member])
     if reward is not None and reward.stock is not None:
         posting.stock.append(StockChange(reward.reward_id, -int(detail["quantity"]), reward.stock))
-    cancellation = {"redemption_id": detail["redemption_id"], "reward_id": detail["reward_id"],
-                    "quantity": detail["quantity"], "points": returned, "expired_points": forfeited}
+    cancellation = Cancellation(redemption_id=detail["redemption_id"], reward_id=detail["reward_id"],
+                                quantity=detail["quantity"], points=returned, expired_points=forfeited)
     posting.entries.append(LedgerEntry(member.member_id, key, "cancellation", returned, now,
-                                       str(detail["redemption_id"]), detail=cancellation))
+                                       cancellation.redemption_id, detail=cancellation.model_dump()))
     posting.count("redeemed", -(returned + forfeited))
     posting.count("expired", forfeited)
-    posting.events.append(("RedemptionCancelled", {"member_id": member.member_id, **cancellation}))
-    posting.response = {"cancellation": cancellation, "member": member.view(program, now.date())}
+    posting.events.append(RedemptionCancelled(member_id=member.member_id, **cancellation.model_dump()))
+    posting.response = CancellationAnswer(cancellation=cancellation, member=member.view(program, now.date()))
     return posting
 
 
-def transfer(program: Program, sender: MemberState, recipient: MemberState, transfer_id: str, points: int,
+def transfer(program: Program, sender: MemberState, recipient: MemberState, cmd: TransferCommand,
              now: datetime) -> Posting:
     """Move available points; they keep their expiry dates, so a transfer never refreshes them."""
     if sender.member_id == recipient.member_id:
-        raise BusinessRuleRefused("SAME_MEMBER", "a member cannot transfer to itself")
+        raise BusinessRuleRefused(ErrorCode.SAME_MEMBER, "a member cannot transfer to itself")
+    transfer_id, points = cmd.transfer_id, cmd.points
     draws = sender.wallet.consume(points, now.date())
     key = entry_key("transfer", transfer_id)
     lot = Lot(recipient.member_id, f"{key}@{sender.member_id}", "transfer", points, now, min(draws), "available")
@@ -91,19 +118,20 @@ def transfer(program: Program, sender: MemberState, recipient: MemberState, tran
     posting.entries.append(LedgerEntry(recipient.member_id, entry_key("transfer_in", f"{transfer_id}@{sender.member_id}"),
                                        "transfer_in", points, now, transfer_id,
                                        detail={"transfer_id": transfer_id, "from": sender.member_id, "draws": draws}))
-    transfer_view = {"transfer_id": transfer_id, "to_member_id": recipient.member_id, "points": points}
-    posting.events.append(("PointsTransferred", {"member_id": sender.member_id, **transfer_view}))
-    posting.response = {"transfer": transfer_view, "member": sender.view(program, now.date())}
+    answer = Transfer(transfer_id=transfer_id, to_member_id=recipient.member_id, points=points)
+    posting.events.append(PointsTransferred(member_id=sender.member_id, **answer.model_dump()))
+    posting.response = TransferAnswer(transfer=answer, member=sender.view(program, now.date()))
     return posting
 
 
-def adjust(program: Program, member: MemberState, adjustment_id: str, direction: Literal["credit", "debit"],
-           points: int, reason: str, now: datetime) -> Posting:
+def adjust(program: Program, member: MemberState, cmd: AdjustmentCommand, now: datetime) -> Posting:
     """A manual credit (a new lot, standard expiry, not qualifying) or debit (spent like a redemption)."""
-    key = entry_key("adjustment", adjustment_id)
+    points = cmd.points
+    key = entry_key("adjustment", cmd.adjustment_id)
     posting = Posting(members=[member])
-    detail: dict[str, Any] = {"adjustment_id": adjustment_id, "direction": direction, "points": points, "reason": reason}
-    if direction == "credit":
+    adjustment = Adjustment(adjustment_id=cmd.adjustment_id, direction=cmd.direction, points=points, reason=cmd.reason)
+    detail: dict[str, Any] = adjustment.model_dump()
+    if cmd.direction == "credit":
         posting.new_lots.append(bonus_lot(program, member, key, "adjustment", points, now, qualifying=False))
         posting.count("issued", points)
         signed = points
@@ -111,8 +139,7 @@ def adjust(program: Program, member: MemberState, adjustment_id: str, direction:
         detail["draws"] = member.wallet.consume(points, now.date())
         posting.count("debited", points)
         signed = -points
-    posting.entries.append(LedgerEntry(member.member_id, key, "adjustment", signed, now, reason, detail=detail))
-    adjustment = {k: v for k, v in detail.items() if k != "draws"}
-    posting.events.append(("PointsAdjusted", {"member_id": member.member_id, **adjustment}))
-    posting.response = {"adjustment": adjustment, "member": member.view(program, now.date())}
+    posting.entries.append(LedgerEntry(member.member_id, key, "adjustment", signed, now, cmd.reason, detail=detail))
+    posting.events.append(PointsAdjusted(member_id=member.member_id, **adjustment.model_dump()))
+    posting.response = AdjustmentAnswer(adjustment=adjustment, member=member.view(program, now.date()))
     return posting

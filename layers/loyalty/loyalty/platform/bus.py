@@ -5,32 +5,21 @@ published from the table's stream by AnnounceFunction, so a crash after the comm
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
 
-import boto3
-
-from ..events import Event, documented
+from ..events import Event, EventDetail, wire
+from .clients import clients
 from .observability import logger, metrics
 from .settings import settings
 
 SOURCE = "loyalty"
-_client: Any = None
-
-
-def _events() -> Any:
-    global _client
-    if _client is None:  # one client per container
-        _client = boto3.client("events", region_name=settings().region)
-    return _client
-
-
 class EventsNotPublished(Exception):
     """Some entries were refused or the call failed: the caller retries (the stream redelivers the record)."""
 
 
-def publish(events: list[Event]) -> None:
-    """Publish events made now (notices): each detail checked against its documented model first."""
-    send([(kind, documented(kind, detail)) for kind, detail in events])
+def publish(events: Sequence[EventDetail]) -> None:
+    """Publish events made now (notices, the clock's continuation), validated when they were built."""
+    send([wire(e) for e in events])
 
 
 def send(events: list[Event]) -> None:
@@ -41,7 +30,7 @@ def send(events: list[Event]) -> None:
     for i in range(0, len(entries), 10):
         batch = entries[i:i + 10]
         try:
-            failed += int(_events().put_events(Entries=batch).get("FailedEntryCount", 0))
+            failed += int(clients().events.put_events(Entries=batch).get("FailedEntryCount", 0))
         except Exception:
             logger.exception("publishing events failed", extra={"events": [e["DetailType"] for e in batch]})
             failed += len(batch)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..domain.errors import NotFound
+from ..domain.errors import ErrorCode, NotFound
 from ..domain.member import MemberState
 from ..storage import repository
 
@@ -15,5 +15,5 @@ def utcnow() -> datetime:
 def member_or_404(member_id: str) -> MemberState:
     member = repository.get_member(member_id)
     if member is None:
-        raise NotFound("MEMBER_NOT_FOUND", f"no member {member_id}")
+        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, f"no member {member_id}")
     return member

@@ -1,22 +1,30 @@
 """Run a keyed write exactly once: retry on contention, answer replays with the original response."""
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
-from ..domain.errors import BusinessRuleRefused, InvalidRequest, LoyaltyError, NotFound, idempotency_mismatch
-from ..domain.ledger import Posting
+from pydantic import BaseModel
+
+from ..domain.errors import BusinessRuleRefused, ErrorCode, InvalidRequest, NotFound, Throttled, idempotency_mismatch
+from ..domain.ledger import Command, Posting
 from ..platform.observability import logger, metrics
 from ..storage import repository
 from ..storage.repository import ConcurrentChange, KeyAlreadyUsed
 
 MAX_ATTEMPTS = 30
+T = TypeVar("T", bound=BaseModel)
 
 
-class Throttled(LoyaltyError):
-    code = "THROTTLED"
+def fingerprint(command: Command) -> str:
+    """A stable digest of an operation's command, to tell a replay from a changed request. Built from the command,
+    not the bytes sent, so the same request over HTTP or as an event is one request."""
+    canonical = json.dumps(command.idempotency_payload(), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def backoff(attempt: int) -> None:
@@ -24,48 +32,50 @@ def backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(0.5, 0.01 * 2**attempt)))
 
 
-def replay(member_id: str, key: str, fingerprint: str | None) -> dict[str, Any] | None:
+def replay(member_id: str, key: str, sent: str | None, answer: type[T]) -> T | None:
     """The original answer of an applied key; None if the key is unused or the operation is not replayable."""
-    entry = repository.get_entry(member_id, key) if fingerprint is not None else None
-    if entry is None:
+    entry = repository.get_entry(member_id, key) if sent is not None else None
+    if entry is None or entry.response is None:
         return None
-    if entry.fingerprint != fingerprint:
+    if entry.fingerprint != sent:
         raise idempotency_mismatch(key.split("#", 1)[1])
     metrics.add_metric(name="IdempotentReplay", unit="Count", value=1)
-    return entry.response  # the events went out with the original write (outbox): a replay announces nothing
+    return answer.model_validate(entry.response)  # its events went out with the original write (outbox)
 
 
-def execute(member_id: str, key: str, fingerprint: str | None, build: Callable[[], Posting]) -> dict[str, Any]:
+def execute(member_id: str, key: str, command: Command | None, build: Callable[[], Posting], answer: type[T]) -> T:
     """`build` reads the state and returns the posting, one of whose entries carries the idempotency key.
-    With no fingerprint the operation is not replayable: a second application is refused as ALREADY_APPLIED."""
+    With no command the operation is not replayable: a second application is refused as ALREADY_APPLIED."""
+    sent = None if command is None else fingerprint(command)
     for attempt in range(MAX_ATTEMPTS):
         try:
             posting = build()
         except (BusinessRuleRefused, InvalidRequest, NotFound):
             # a replay of a request that once succeeded must answer as it did, even if the rule now refuses
-            previous = replay(member_id, key, fingerprint)
+            previous = replay(member_id, key, sent, answer)
             if previous is not None:
                 return previous
             raise
+        response = posting.response
+        assert isinstance(response, answer), f"{key} answered {type(response).__name__}, not {answer.__name__}"
         keyed = next(e for e in posting.entries if e.key == key and e.member_id == member_id)
-        keyed.fingerprint, keyed.response = fingerprint, posting.response
+        keyed.fingerprint, keyed.response = sent, response.model_dump(mode="json")
         try:
             repository.commit(posting)
         except KeyAlreadyUsed as used:
             if (used.member_id, used.key) != (member_id, key):
                 raise
-            previous = replay(member_id, key, fingerprint)
+            previous = replay(member_id, key, sent, answer)
             if previous is not None:
                 return previous
-            raise BusinessRuleRefused("ALREADY_APPLIED", f"{key} was already applied") from used
+            raise BusinessRuleRefused(ErrorCode.ALREADY_APPLIED, f"{key} was already applied") from used
         except ConcurrentChange:
             metrics.add_metric(name="WriteConflict", unit="Count", value=1)
             backoff(attempt)
             continue
-        assert posting.response is not None
-        return posting.response
+        return response
     logger.warning("gave up after contention", extra={"member_id": member_id, "key": key})
-    raise Throttled("too many concurrent changes to this member; retry later")
+    raise Throttled(ErrorCode.THROTTLED, "too many concurrent changes to this member; retry later")
 
 
 def write_unkeyed(build: Callable[[int], Posting]) -> Posting:
@@ -80,4 +90,4 @@ def write_unkeyed(build: Callable[[int], Posting]) -> Posting:
             backoff(attempt)
             continue
         return posting
-    raise Throttled("too many concurrent changes")
+    raise Throttled(ErrorCode.THROTTLED, "too many concurrent changes")

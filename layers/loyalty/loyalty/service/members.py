@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
 
+from ..answers import HistoryItem, HistoryPage, MemberView
 from ..domain import enrollment
-from ..domain.errors import BusinessRuleRefused, NotFound
+from ..domain.errors import BusinessRuleRefused, ErrorCode, NotFound
 from ..platform.program_source import current_program
 from ..storage import repository
 from ..storage.repository import ConcurrentChange, KeyAlreadyUsed
@@ -19,32 +19,32 @@ def new_referral_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
-def enroll(member_id: str, referral_code: str | None, now: datetime) -> dict[str, Any]:
+def enroll(member_id: str, referral_code: str | None, now: datetime) -> MemberView:
     program = current_program()
     referrer_id = None
     if referral_code:
         referrer_id = repository.member_id_by_referral_code(referral_code)
         if referrer_id is None:
-            raise NotFound("REFERRAL_CODE_NOT_FOUND", f"no member has referral code {referral_code}")
+            raise NotFound(ErrorCode.REFERRAL_CODE_NOT_FOUND, f"no member has referral code {referral_code}")
     if repository.get_member(member_id) is not None:
-        raise BusinessRuleRefused("ALREADY_ENROLLED", f"{member_id} is already enrolled")
+        raise BusinessRuleRefused(ErrorCode.ALREADY_ENROLLED, f"{member_id} is already enrolled")
     posting = enrollment.enroll(program, member_id, new_referral_code(), referrer_id, now)
     try:
         repository.commit(posting)
     except (ConcurrentChange, KeyAlreadyUsed) as err:  # a concurrent enrollment of the same id won
-        raise BusinessRuleRefused("ALREADY_ENROLLED", f"{member_id} is already enrolled") from err
-    assert posting.response is not None
-    return posting.response["member"]  # type: ignore[no-any-return]
+        raise BusinessRuleRefused(ErrorCode.ALREADY_ENROLLED, f"{member_id} is already enrolled") from err
+    assert isinstance(posting.response, MemberView)
+    return posting.response
 
 
-def view(member_id: str, now: datetime) -> dict[str, Any]:
+def view(member_id: str, now: datetime) -> MemberView:
     return member_or_404(member_id).view(current_program(), now.date())
 
 
-def history(member_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def history(member_id: str, limit: int, cursor: str | None) -> HistoryPage:
     member_or_404(member_id)
     entries, next_cursor = repository.history(member_id, limit, cursor)
-    items = [{"entry_id": e.key, "type": e.type, "points": e.points,
-              "created_at": e.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "reference": e.reference}
+    items = [HistoryItem(entry_id=e.key, type=e.type, points=e.points,
+                         created_at=e.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), reference=e.reference)
              for e in entries]
-    return {"items": items, "next_cursor": next_cursor}
+    return HistoryPage(items=items, next_cursor=next_cursor)

@@ -14,13 +14,13 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
+from ..platform.clients import RETRIES
 from ..platform.settings import settings
 
 SHARDS = 8  # due-date indexes are spread over this many partitions
 
 
 _ENV = settings()
-RETRIES = 8  # botocore retries throttling with backoff before the service loop sees it
 
 
 class ByReferralCode(GlobalSecondaryIndex["MemberItem"]):

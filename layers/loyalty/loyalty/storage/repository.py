@@ -11,15 +11,15 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from ..domain.errors import BusinessRuleRefused
-from ..domain.ledger import LedgerEntry, Lot, Posting
+from ..domain.errors import BusinessRuleRefused, ErrorCode, InvalidRequest
+from ..domain.ledger import LedgerEntry, Lot, Posting, StockChange
 from ..domain.member import MemberState
 from ..events import to_outbox
-from ..platform.settings import settings
+from ..platform.clients import clients
 from .mapping import entry_from_item, entry_to_item, lot_from_item, lot_to_item, member_from_item, member_to_item
 from .models import SHARDS, CounterItem, LedgerItem, LotItem, MemberItem
 
@@ -37,17 +37,6 @@ class KeyAlreadyUsed(Exception):
 
 class ConcurrentChange(Exception):
     """Another writer changed the member (or the transaction collided): re-read and try again."""
-
-
-_connection: Connection | None = None
-
-
-def _conn() -> Connection:
-    global _connection
-    if _connection is None:  # created once per container, like the models' own connections
-        s = settings()
-        _connection = Connection(region=s.region, host=s.dynamodb_endpoint, max_retry_attempts=8)
-    return _connection
 
 
 def get_member(member_id: str) -> MemberState | None:
@@ -93,13 +82,30 @@ def all_member_ids() -> Iterator[str]:
         yield str(item.member_id)
 
 
+def _cursor(last: dict[str, Any] | None) -> str | None:
+    """The page's end as an opaque token: the time-ordered key of its last entry."""
+    if not last:
+        return None
+    return base64.urlsafe_b64encode(json.dumps([last["posted_at"]["S"], last["entry_key"]["S"]]).encode()).decode()
+
+
+def _start(member_id: str, cursor: str | None) -> dict[str, Any] | None:
+    """Where a page starts; a token that is not one of ours is bad input, never a storage error."""
+    if cursor is None:
+        return None
+    try:
+        posted_at, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        assert isinstance(posted_at, str) and isinstance(key, str) and 0 < len(posted_at + key) < 512
+    except (ValueError, TypeError, AssertionError):
+        raise InvalidRequest(ErrorCode.INVALID_REQUEST, "cursor: not a cursor of this history") from None
+    return {"member_id": {"S": member_id}, "entry_key": {"S": key}, "posted_at": {"S": posted_at}}
+
+
 def history(member_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]:
-    start = json.loads(base64.urlsafe_b64decode(cursor.encode())) if cursor else None
-    result = LedgerItem.by_time.query(member_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
+    result = LedgerItem.by_time.query(member_id, scan_index_forward=False, limit=limit,
+                                      last_evaluated_key=_start(member_id, cursor))
     items = [entry_from_item(i) for i in result]
-    last = result.last_evaluated_key
-    token = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
-    return items, token
+    return items, _cursor(result.last_evaluated_key)
 
 
 def due_members(index: str, up_to: date) -> Iterator[MemberState]:
@@ -145,7 +151,7 @@ def commit(posting: Posting) -> None:
     puts: list[tuple[str, Any]] = []
     with_version = []
     try:
-        with TransactWrite(connection=_conn()) as tx:
+        with TransactWrite(connection=clients().dynamodb) as tx:
             for n, member in enumerate(posting.members):
                 item = member_to_item(member, outbox if n == 0 else None)
                 tx.save(item)
@@ -162,10 +168,7 @@ def commit(posting: Posting) -> None:
                 puts.append(("lot", lot))
             for change in posting.stock:
                 counter = CounterItem(f"stock#{change.reward_id}")
-                cond = None
-                if change.quantity > 0:
-                    cond = CounterItem.value.does_not_exist() | (CounterItem.value <= change.limit - change.quantity)
-                tx.update(counter, [CounterItem.value.add(change.quantity)], condition=cond)
+                tx.update(counter, [CounterItem.value.add(change.quantity)], condition=_stock_condition(change))
                 puts.append(("stock", change))
             for name, delta in posting.stats.items():
                 counter = CounterItem(f"stats#{name}#{random.randrange(STATS_SHARDS)}")
@@ -177,6 +180,15 @@ def commit(posting: Posting) -> None:
         member.version = item.version
 
 
+def _stock_condition(change: StockChange) -> Condition | None:
+    """Units handed out never exceed the stock: the counter after this change stays within the limit (a first
+    redemption, before the counter exists, included). Units given back need no condition."""
+    if change.quantity <= 0:
+        return None
+    within = CounterItem.value <= change.limit - change.quantity
+    return within | CounterItem.value.does_not_exist() if change.quantity <= change.limit else within
+
+
 def _raise_for(err: TransactWriteError, puts: list[tuple[str, Any]]) -> None:
     reasons = err.cancellation_reasons or []
     for (kind, record), reason in zip(puts, reasons, strict=False):
@@ -185,7 +197,7 @@ def _raise_for(err: TransactWriteError, puts: list[tuple[str, Any]]) -> None:
         if kind == "entry":
             raise KeyAlreadyUsed(record.member_id, record.key) from err
         if kind == "stock":
-            raise BusinessRuleRefused("OUT_OF_STOCK", f"{record.reward_id} is out of stock") from err
+            raise BusinessRuleRefused(ErrorCode.OUT_OF_STOCK, f"{record.reward_id} is out of stock") from err
     retry_codes = ("ConditionalCheckFailed", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
     if any(r is not None and r.code in retry_codes for r in reasons):
         raise ConcurrentChange() from err

@@ -13,7 +13,8 @@ Method
     GSIs, the LSI) at 1 WRU per KB.
   - CPU: `time.process_time` around the handler call minus the CPU spent inside moto's request handler
     (`BotocoreStubber.__call__`, timed), median of `--runs` invocations. Backoff sleeps cost no CPU.
-  - Cold start: `import app` of each function in a fresh interpreter, layer on sys.path, Lambda-like env.
+  - Cold start: `import app` of each function in a fresh interpreter, the layer on its PYTHONPATH (as /opt/python
+    is on Lambda's), Lambda-like env.
   - Cost: list prices (printed) per million operations; handler CPU time stands in for billed duration.
   - The points clock (ExpireFunction) runs on a table of `--members` members of which 100 have points due:
     figures per due member (expiry) or per due lot (release), over rounds re-seeded on successive days.
@@ -37,30 +38,20 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-LAYER = ROOT / "layers" / "loyalty"
-sys.path[:0] = [str(LAYER), str(ROOT)]
-from tests.support.environment import use_in_process_aws  # noqa: E402
+import boto3
 
-use_in_process_aws(program_parameter="/loyalty/bench/program")
-warnings.filterwarnings("ignore", "No application metrics to publish")
-
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
-
-from local.atomic_moto import serialize_in_process_moto  # noqa: E402
-from local.streams import take_records  # noqa: E402
-from local.template import Template  # noqa: E402
-from loyalty.domain import accrual, enrollment, spending  # noqa: E402
-from loyalty.domain.ledger import LedgerEntry, Lot, Posting  # noqa: E402
-from loyalty.domain.member import MemberState  # noqa: E402
-from loyalty.domain.wallet import Bucket, Wallet  # noqa: E402
-from loyalty.platform import bus  # noqa: E402
-from loyalty.platform.program_source import current_program  # noqa: E402
-from loyalty.service import spending as spending_service  # noqa: E402
-from loyalty.storage import mapping, repository  # noqa: E402
-from loyalty.storage.models import LedgerItem, LotItem, MemberItem  # noqa: E402
-from scripts.bench_support import (  # noqa: E402
+from local.atomic_moto import serialize_in_process_moto
+from local.streams import take_records
+from local.template import Template
+from loyalty.domain import accrual, enrollment, spending
+from loyalty.domain.ledger import LedgerEntry, Lot, Posting
+from loyalty.domain.member import MemberState
+from loyalty.domain.wallet import Bucket, Wallet
+from loyalty.platform.program_source import current_program
+from loyalty.service import admin, redemptions
+from loyalty.storage import mapping
+from loyalty.storage.models import LedgerItem, LotItem, MemberItem
+from scripts.bench_support import (
     Call,
     Cost,
     MotoCpu,
@@ -71,9 +62,13 @@ from scripts.bench_support import (  # noqa: E402
     item_size,
     table_schemas,
 )
-from tests.support.aws import provision  # noqa: E402
-from tests.support.functions import http_event, run  # noqa: E402
+from tests.support.fixtures import moto_account
+from tests.support.functions import http_event, run
 
+warnings.filterwarnings("ignore", "No application metrics to publish")
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "loyalty"
 TEMPLATE = Template(ROOT / "template.yaml")
 FUNCTIONS = TEMPLATE.functions()
 PRICES = Prices()
@@ -90,11 +85,8 @@ def progress(text: str) -> None:
 
 @contextlib.contextmanager
 def fresh_account() -> Iterator[None]:
-    """A new moto account provisioned from template.yaml; containers' cached clients are dropped."""
-    with mock_aws():
-        bus._client = None
-        repository._connection = None
-        provision()
+    """A new moto account provisioned from template.yaml, with the layer's clients made for it."""
+    with moto_account():
         yield
 
 
@@ -128,7 +120,8 @@ def seed_many_lots(member_id: str, lots: int, now: datetime) -> None:
     postings = [first]
     for n in range(lots):
         at = now - timedelta(days=1, hours=7 * (lots - n))
-        postings.append(spending.adjust(current_program(), member, f"seed-{n}", "credit", 5, "bench seed", at))
+        seed = spending.AdjustmentCommand(f"seed-{n}", "credit", 5, "bench seed")
+        postings.append(spending.adjust(current_program(), member, seed, at))
     store(member, postings)
 
 
@@ -257,7 +250,8 @@ def points_accrued(member_id: str) -> Event:
     return "TierEvaluateFunction", {
         "version": "0", "id": str(uuid.uuid4()), "detail-type": "PointsAccrued", "source": "loyalty",
         "account": "123456789012", "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
-        "resources": [], "detail": {"member_id": member_id}}
+        "resources": [], "detail": {"member_id": member_id, "transaction_id": "t-tier", "points": 0,  # as published
+                                    "status": "available", "kind": "purchase"}}
 
 
 # -- request-path operations -------------------------------------------------------------------------------------
@@ -319,7 +313,7 @@ def announce_operation() -> Operation:
 def cancel_previous_big_redemption(i: int) -> None:
     """Give the 1 000 lots back (untimed) so that each redemption draws on all of them again."""
     if i > 0:
-        spending_service.cancel(LOTS_MEMBER, f"big-{i - 1}", datetime.now(UTC))
+        redemptions.cancel(LOTS_MEMBER, f"big-{i - 1}", datetime.now(UTC))
 
 
 REDEEM_1000_LOTS = Operation(
@@ -346,7 +340,7 @@ def request_phase(bench: Bench, sizes: Sizes) -> list[Figures]:
         for member_id in (A, B):
             bench.invoke(as_service("POST", "/v1/members", {"member_id": member_id}))
         for n in range(50):  # points to spend, and a full first history page
-            spending_service.adjust(A, f"float-{n}", "credit", 20_000, "bench float", f"float-{n}", now)
+            admin.adjust(A, spending.AdjustmentCommand(f"float-{n}", "credit", 20_000, "bench float"), now)
         figures = [bench.measure(op) for op in everyday_operations()]
         figures.append(bench.measure(announce_operation()))
     with fresh_account():
@@ -564,7 +558,8 @@ def report(figures: list[Figures], burst: Figures, sizes: Sizes, cold: dict[str,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=2000, help="members in the points-clock table (default 2000)")
     parser.add_argument("--runs", type=int, default=30, help="timed invocations per operation (default 30)")
     parser.add_argument("--clock-rounds", type=int, default=3, help="points-clock rounds, the first recorded (default 3)")

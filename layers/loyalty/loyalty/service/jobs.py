@@ -12,6 +12,8 @@ from ..domain import clock
 from ..domain.ledger import Lot, Posting
 from ..domain.member import MemberState
 from ..domain.program import Program
+from ..domain.timeutil import iso
+from ..events import PointsClockContinued
 from ..platform import bus
 from ..platform.program_source import current_program
 from ..storage import repository
@@ -103,6 +105,11 @@ def announce_expiring(now: datetime) -> int:
 
 def continued_time(detail: dict[str, object]) -> datetime:
     return datetime.fromisoformat(str(detail["time"]).replace("Z", "+00:00"))
+
+
+def continue_later(now: datetime) -> None:
+    """Ask for a continuation of an unfinished run as of the same `now` (the bus delivers it to this function)."""
+    bus.publish([PointsClockContinued(time=iso(now))])
 
 
 def evaluate_tier(member_id: str, now: datetime) -> bool:

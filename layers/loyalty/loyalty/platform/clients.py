@@ -1,0 +1,41 @@
+"""AWS clients, created once per container (on first use) and injectable: a test installs the clients of its own
+moto account with `use`, instead of resetting module globals."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from pynamodb.connection import Connection
+
+from .settings import settings
+
+RETRIES = 8  # botocore retries throttling with backoff before the service loop sees it
+
+
+@dataclass(frozen=True)
+class Clients:
+    events: Any  # boto3's EventBridge client
+    dynamodb: Connection  # PynamoDB's, for transactions
+
+    @classmethod
+    def create(cls) -> Clients:
+        s = settings()
+        return cls(events=boto3.client("events", region_name=s.region),
+                   dynamodb=Connection(region=s.region, host=s.dynamodb_endpoint, max_retry_attempts=RETRIES))
+
+
+_current: Clients | None = None
+
+
+def clients() -> Clients:
+    global _current
+    if _current is None:
+        _current = Clients.create()
+    return _current
+
+
+def use(replacement: Clients | None) -> None:
+    """Install these clients; None creates fresh ones on next use (a new moto account, say)."""
+    global _current
+    _current = replacement
