@@ -4,27 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.service.ledger_audit import audit_all
+from tests.support.api import SERVICE, ok, view
 from tests.support.functions import Answer, call
-
-ADMIN = {"sub": "ops", "scope": "loyalty/admin"}
-SERVICE = {"sub": "pos", "scope": "loyalty/service"}
-
-
-def ok(answer: Answer, status: int = 201) -> Any:
-    assert answer.status == status, answer.body
-    return answer.body
 
 
 def enroll(member_id: str) -> None:
     ok(call("POST", "/v1/members", {"member_id": member_id}, **SERVICE))
-
-
-def view(member_id: str) -> dict[str, Any]:
-    return ok(call("GET", f"/v1/members/{member_id}", **ADMIN), 200)  # type: ignore[no-any-return]
-
-
-def history(member_id: str) -> list[dict[str, Any]]:
-    return ok(call("GET", f"/v1/members/{member_id}/transactions", query={"limit": "100"}, **ADMIN), 200)["items"]  # type: ignore[no-any-return]
 
 
 def total(member_id: str) -> int:

@@ -17,7 +17,8 @@ from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
 from loyalty.service import execution
 from loyalty.storage import repository
-from tests.fault.support import ADMIN, PURCHASE, SERVICE, accrue, enroll, history, ok, sound, total, view
+from tests.fault.support import PURCHASE, accrue, enroll, sound, total
+from tests.support.api import ADMIN, SERVICE, history, ok, view
 from tests.support.aws import TEMPLATE, program_document, put_program
 from tests.support.functions import bus_event, call, concurrently, module
 

@@ -10,7 +10,8 @@ import pytest
 
 from loyalty.platform import bus
 from loyalty.storage import repository
-from tests.fault.support import ADMIN, SERVICE, enroll, ok, sound, view
+from tests.fault.support import enroll, sound
+from tests.support.api import ADMIN, SERVICE, ok, view
 from tests.support.functions import STREAMS, call, concurrently, run, scheduled
 
 

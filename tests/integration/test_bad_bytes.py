@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.api import SERVICE
 from tests.support.functions import call, http_event, invoke
 
-SERVICE = {"sub": "pos", "scope": "loyalty/service"}
 WRITE_ROUTES = ["/v1/members", "/v1/members/m-1/accruals", "/v1/members/m-1/accruals/t-1/reversals",
                 "/v1/members/m-1/redemptions", "/v1/members/m-1/transfers", "/v1/admin/members/m-1/adjustments"]
 PURCHASE = '{"transaction_id": "t-1", "kind": "purchase", "amount_minor": %s, "currency": "USD"}'

@@ -2,32 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from loyalty.service.ledger_audit import audit_all
-from tests.support.functions import Answer, bus_event, call, scheduled
+from tests.support.api import ADMIN, SERVICE, history, midnight, ok, view
+from tests.support.functions import bus_event, call, scheduled
 
-ADMIN = {"sub": "ops", "scope": "loyalty/admin"}
-SERVICE = {"sub": "pos", "scope": "loyalty/service"}
 T0 = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1)
-
-
-def midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-def ok(answer: Answer, status: int = 201) -> Any:
-    assert answer.status == status, answer.body
-    return answer.body
-
-
-def view(member_id: str) -> dict[str, Any]:
-    return ok(call("GET", f"/v1/members/{member_id}", **ADMIN), 200)  # type: ignore[no-any-return]
-
-
-def history(member_id: str) -> list[dict[str, Any]]:
-    return ok(call("GET", f"/v1/members/{member_id}/transactions", query={"limit": "100"}, **ADMIN), 200)["items"]  # type: ignore[no-any-return]
 
 
 def enroll(member_id: str) -> None:

@@ -16,11 +16,10 @@ from loyalty.domain import spending as domain_spending
 from loyalty.platform.program_source import current_program
 from loyalty.service.ledger_audit import audit_all
 from loyalty.storage import mapping, repository
+from tests.support.api import ADMIN, SERVICE, history, ok, view
 from tests.support.aws import program_document
 from tests.support.functions import Answer, bus_event, call, scheduled
 
-ADMIN = {"sub": "ops", "scope": "loyalty/admin"}
-SERVICE = {"sub": "pos", "scope": "loyalty/service"}
 # the catalog as the design brief describes it: (type, cost, needs a code)
 CATALOG = {"coffee": ("gift", 500, True), "five-off": ("discount", 1000, True), "charity-100": ("donation", 100, False),
            "miles-500": ("miles", 1000, True), "cashback-10": ("cashback", 2000, True),
@@ -29,21 +28,9 @@ CATALOG = {"coffee": ("gift", 500, True), "five-off": ("discount", 1000, True), 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
 
-def ok(answer: Answer, status: int = 201) -> Any:
-    assert answer.status == status, answer.body
-    return answer.body
-
 
 def enroll(member_id: str) -> dict[str, Any]:
     return ok(call("POST", "/v1/members", {"member_id": member_id}, **SERVICE))  # type: ignore[no-any-return]
-
-
-def view(member_id: str) -> dict[str, Any]:
-    return ok(call("GET", f"/v1/members/{member_id}", **ADMIN), 200)  # type: ignore[no-any-return]
-
-
-def history(member_id: str) -> list[dict[str, Any]]:
-    return ok(call("GET", f"/v1/members/{member_id}/transactions", query={"limit": "100"}, **ADMIN), 200)["items"]  # type: ignore[no-any-return]
 
 
 def balance(member_id: str) -> dict[str, int]:

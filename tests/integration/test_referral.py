@@ -5,15 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.service.ledger_audit import audit_all
-from tests.support.functions import Answer, bus_event, call
-
-SERVICE = {"sub": "pos", "scope": "loyalty/service"}
-ADMIN = {"sub": "ops", "scope": "loyalty/admin"}
-
-
-def ok(answer: Answer, status: int = 201) -> Any:
-    assert answer.status == status, answer.body
-    return answer.body
+from tests.support.api import ADMIN, SERVICE, ok
+from tests.support.functions import bus_event, call
 
 
 def purchase(member_id: str, tx: str) -> Any:

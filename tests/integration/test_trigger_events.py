@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,11 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import ValidationError
 
-from tests.support.functions import Answer, Context, call, invoke
+from tests.support.api import ADMIN, SERVICE, midnight, ok, view
+from tests.support.functions import Context, call, invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
-ADMIN = {"sub": "ops", "scope": "loyalty/admin"}
-SERVICE = {"sub": "pos", "scope": "loyalty/service"}
 T0 = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1)
 SHAPES = ["aws", "sam"]  # the events/ sample's envelope, SAM CLI's generated one
 Published = list[tuple[str, dict[str, Any]]]
@@ -60,19 +59,6 @@ def bus_event(shape: str, sample_name: str, source: str, detail_type: str, detai
               when: datetime) -> dict[str, Any]:
     base = sample(sample_name) if shape == "aws" else generated("cloudwatch", "scheduled-event")
     return {**base, "source": source, "detail-type": detail_type, "detail": detail, "time": z(when)}
-
-
-def midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-def ok(answer: Answer, status: int = 201) -> Any:
-    assert answer.status == status, answer.body
-    return answer.body
-
-
-def view(member_id: str) -> dict[str, Any]:
-    return ok(call("GET", f"/v1/members/{member_id}", **ADMIN), 200)  # type: ignore[no-any-return]
 
 
 def enroll(member_id: str, referral_code: str | None = None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from moto.dynamodb.models import dynamodb_backends
 from loyalty.platform.program_source import current_program
 from loyalty.service.ledger_audit import audit_all
 from loyalty.storage import repository
+from tests.support.api import ADMIN, SERVICE
 from tests.support.aws import TEMPLATE
 from tests.support.functions import Answer, bus_event, call, module, scheduled
 
@@ -43,8 +44,6 @@ from .ledger_model import (
 BASE = datetime(2031, 3, 2, 9, 30, tzinfo=UTC)  # simulated; after any real "now" the suite runs at
 MEMBERS = ["m0", "m1", "m2"]
 MEMBER = st.sampled_from([*MEMBERS, *MEMBERS, *MEMBERS, "ghost"])  # now and then one that is not enrolled
-ADMIN = {"sub": "ops", "scope": "loyalty/admin"}
-SERVICE = {"sub": "pos", "scope": "loyalty/service"}
 EXAMPLES_PER_RUN = 125  # four runs (spread over the workers under `-n 2`): 500 examples
 STEPS = 7
 

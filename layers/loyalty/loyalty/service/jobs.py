@@ -20,7 +20,6 @@ from ..storage import repository
 from .common import member_or_404
 from .execution import write_unkeyed
 
-CONTINUE_EVENT = "PointsClockContinued"
 LOTS_PER_WRITE = 90  # a DynamoDB transaction holds at most 100 items
 TimeLeft = Callable[[], int]  # milliseconds
 
@@ -101,10 +100,6 @@ def announce_expiring(now: datetime) -> int:
     events = [e for e in (clock.expiring_soon(program, m, now) for m in repository.due_members("expiry", until)) if e]
     bus.publish(events)
     return len(events)
-
-
-def continued_time(detail: dict[str, object]) -> datetime:
-    return datetime.fromisoformat(str(detail["time"]).replace("Z", "+00:00"))
 
 
 def continue_later(now: datetime) -> None:
