@@ -89,4 +89,4 @@ deploy: $(VENV)/.installed $(SAM_VENV)/.installed
 	bash scripts/deploy.sh $(STAGE)
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build .schemathesis loyalty.egg-info
