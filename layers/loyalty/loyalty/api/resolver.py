@@ -36,8 +36,7 @@ STATUS: list[tuple[type[LoyaltyError], int]] = [
 DESCRIBED = {401: "no or bad token (API Gateway's JWT authorizer answers this)", 403: "not allowed for this token",
              404: "unknown member, reward or transaction", 409: "a business rule refused it",
              413: "body larger than 64 KB", 422: "invalid request: schema, bounds, bad bytes",
-             415: "the body is not JSON", 429: "throttled (API Gateway's rate limit, or contention on one member)",
-             500: "a bug: nothing was applied twice, the request may be retried"}
+             415: "the body is not JSON", 429: "throttled (API Gateway's rate limit, or contention on one member)"}
 UNAUTHORIZED = GatewayMessage(message="Unauthorized")  # exactly what API Gateway's JWT authorizer sends
 
 
@@ -55,7 +54,7 @@ def responses(*errors: int, success: int = 200) -> dict[int, Any]:
     """OpenAPI `responses` of a route: the success answer (its schema is the handler's return type) and each
     error status with the body it really has."""
     documented: dict[int, Any] = {success: {"description": "the answer"}}
-    for status in (*errors, 429, 500):  # any route may be throttled by API Gateway
+    for status in (*errors, 429):  # any route may be throttled by API Gateway; the build documents the 500
         documented[status] = {"description": DESCRIBED[status],
                               "content": {"application/json": {"model": _model_of(status)}}}
     return documented

@@ -93,11 +93,13 @@ def _start(member_id: str, cursor: str | None) -> dict[str, Any] | None:
     """Where a page starts; a token that is not one of ours is bad input, never a storage error."""
     if cursor is None:
         return None
+    refused = InvalidRequest(ErrorCode.INVALID_REQUEST, "cursor: not a cursor of this history")
     try:
         posted_at, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        assert isinstance(posted_at, str) and isinstance(key, str) and 0 < len(posted_at + key) < 512
-    except (ValueError, TypeError, AssertionError):
-        raise InvalidRequest(ErrorCode.INVALID_REQUEST, "cursor: not a cursor of this history") from None
+    except (ValueError, TypeError):
+        raise refused from None
+    if not (isinstance(posted_at, str) and isinstance(key, str) and 0 < len(posted_at + key) < 512):
+        raise refused
     return {"member_id": {"S": member_id}, "entry_key": {"S": key}, "posted_at": {"S": posted_at}}
 
 
