@@ -5,16 +5,16 @@ version condition before either writes, which real DynamoDB never allows. Dynamo
 atomically, so the embedded server serves one request at a time (and in-process tests take the same lock)."""
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.core.botocore_stubber import BotocoreStubber
-from moto.dynamodb.models.table import StreamShard
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
+
+from . import moto_tables
 
 MOTO_LOCK = threading.RLock()
 
@@ -43,18 +43,5 @@ def _atomic_call(self: BotocoreStubber, event_name: str, request: Any, **kwargs:
 def serialize_in_process_moto() -> None:
     """Make `mock_aws` handle one request at a time, like the embedded server."""
     BotocoreStubber.__call__ = _atomic_call  # type: ignore[method-assign]
-    share_stream_records_in_backups()
+    moto_tables.install()
 
-
-def _copy_shard(shard: StreamShard, memo: dict[int, Any]) -> StreamShard:
-    twin = copy.copy(shard)
-    twin.table = memo.get(id(shard.table), shard.table)
-    twin.items = list(shard.items)  # records never change once written: the backup shares them
-    return twin
-
-
-def share_stream_records_in_backups() -> None:
-    """moto backs up every table a transaction touches with a deep copy, stream records included, so a stream
-    that is not drained (tests driving the services directly) makes each transaction slower than the last. The
-    backup only needs the list of records as it was: a rollback then drops the records the transaction added."""
-    StreamShard.__deepcopy__ = _copy_shard  # type: ignore[attr-defined]
