@@ -90,6 +90,11 @@ audit: $(VENV)/.installed
 token: $(VENV)/.installed
 	@$(PY) -m local.token --sub "$(SUB)" --scope "$(SCOPE)"
 
+# the local run starts empty again: its data dir (python -m local --data-dir) goes; stop `make run` first
+.PHONY: reset
+reset:
+	rm -rf .local-data
+
 deploy: $(VENV)/.installed $(SAM_VENV)/.installed
 	bash scripts/deploy.sh $(STAGE)
 

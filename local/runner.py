@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import aws, bus
+from . import aws, bus, snapshot
 from .bus import EventBus
 from .http_api import ApiApp, ApiHandler, Router
 from .httpd import Server
@@ -32,9 +32,13 @@ class Runner:
     bus: EventBus
     streams: StreamPump
     _cleanup: ExitStack
+    data_file: Path | None = None  # where the tables are saved; None: nothing is kept
+    restored: int = 0  # items restored from data_file at start
+    saver: snapshot.Saver | None = None
 
     def stop(self) -> None:
-        """Stop the servers and the schedules, delete the tables, queues and parameters, restore os.environ."""
+        """Stop the servers and the schedules, save the tables (with a data dir), delete the tables, queues and
+        parameters, restore os.environ."""
         self._cleanup.close()
 
 
@@ -48,8 +52,11 @@ def start(
     host: str = "127.0.0.1",
     preload: bool = False,
     schedules: bool | None = None,
+    data_dir: Path | None = None,
+    save_every: float = snapshot.SAVE_EVERY_SECONDS,
 ) -> Runner:
-    """Start moto, provision the template, serve the HTTP API and the Lambda/EventBridge endpoint. Port 0 = any."""
+    """Start moto, provision the template, serve the HTTP API and the Lambda/EventBridge endpoint. Port 0 = any.
+    With a data_dir the tables start with the items saved there, and are saved there (see local/snapshot.py)."""
     root = Path(root).resolve()
     template = Template(Path(template_path).resolve())
     aws.name_resources(template)
@@ -63,6 +70,8 @@ def start(
         stack.callback(moto.stop)
         stack.callback(aws.deprovision, template, moto_url)
         aws.provision(template, root, moto_url)
+        # restored before anything queries the new tables; saved after the servers stop, before deprovision
+        data_file, restored, saver = keep_data(template, data_dir, save_every, stack)
 
         previous_env = aws.set_environ(aws.handler_environment(template, moto_url, lambda_server.url))
         stack.callback(aws.restore_environ, previous_env)
@@ -88,8 +97,22 @@ def start(
             scheduler.start()
             stack.callback(scheduler.stop)
         runner = Runner(api_server.url, lambda_server.url, moto_url, template, functions, event_bus, streams,
-                        stack.pop_all())
+                        stack.pop_all(), data_file, restored, saver)
     return runner
+
+
+def keep_data(template: Template, data_dir: Path | None, save_every: float,
+              stack: ExitStack) -> tuple[Path | None, int, snapshot.Saver | None]:
+    """Restore the tables from data_dir and save them there from now on: (the file, items restored, the saver)."""
+    if data_dir is None:
+        return None, 0, None
+    data_file = snapshot.snapshot_file(Path(data_dir).resolve())
+    restored = snapshot.restore(template, data_file)
+    saver = snapshot.Saver(template, data_file, save_every)
+    saver.start()
+    stack.callback(saver.stop)
+    log.debug("data: %s (%d items restored)", data_file, restored)
+    return data_file, restored, saver
 
 
 def stream_pump(template: Template, functions: Functions, event_bus: EventBus) -> StreamPump:

@@ -1,6 +1,7 @@
 """Start the local run (`python -m local`) on the given ports, wait until it answers, run a command, stop it.
 
-Used by `make test` for the end-to-end and contract suites; schedules are off so tests own the clock."""
+Used by `make test` for the end-to-end and contract suites; schedules are off so tests own the clock, and nothing
+is kept from one run to the next (no data dir)."""
 from __future__ import annotations
 
 import argparse
@@ -38,7 +39,7 @@ def main() -> int:
     env = {**os.environ, "LOYALTY_SCHEDULES": "off", "LOYALTY_LOCAL_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [sys.executable, "-m", "local", "--port", str(args.api_port), "--lambda-port", str(args.lambda_port),
-         "--moto-port", str(args.moto_port), "--preload"], env=env)
+         "--moto-port", str(args.moto_port), "--preload", "--data-dir", "none"], env=env)  # every run starts empty
     try:
         started = time.monotonic()
         wait_ready(f"http://127.0.0.1:{args.api_port}/v1/program", server)

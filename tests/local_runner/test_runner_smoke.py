@@ -401,7 +401,7 @@ def test_stop_restores_the_environment(tmp_path: Path) -> None:
 
     (tmp_path / "template.yaml").write_text("Resources: {}\n")
     before = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
-    started = local.start(tmp_path / "template.yaml", tmp_path, api_port=0, lambda_port=0, moto_port=0)
+    started = local.start(tmp_path / "template.yaml", tmp_path, api_port=0, lambda_port=0, moto_port=0, data_dir=None)
     assert os.environ["AWS_ENDPOINT_URL_DYNAMODB"] == started.moto_url
     started.stop()
     assert os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") == before

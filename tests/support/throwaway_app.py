@@ -14,6 +14,7 @@ def run_app(root: Path, template: str, functions: dict[str, str]) -> Iterator[lo
     for name, code in functions.items():
         (root / "functions" / name).mkdir(parents=True)
         (root / "functions" / name / "app.py").write_text(textwrap.dedent(code))
-    started = local.start(root / "template.yaml", root, api_port=0, lambda_port=0, moto_port=0, schedules=False)
+    started = local.start(root / "template.yaml", root, api_port=0, lambda_port=0, moto_port=0, schedules=False,
+                          data_dir=None)
     yield started
     started.stop()
