@@ -8,9 +8,11 @@ printed, never asserted."""
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,24 +32,28 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def warm_up(run: server.LocalRun, pool: workload.MemberPool) -> None:
-    """One of each request before measuring (handlers warm), and a check that this local run accepts them all."""
-    client, tally = workload.Workload(pool, random.Random(0), "bench-w"), workload.Tally()
-    for request in client.enroll() + client.enroll():
-        client.answered(request, tally.count(request, *run.send(request)))
-    if not tally.errors:
-        member, other = client.members
-        for request in [workload.purchase(member, client.rng), workload.member_view(member),
-                        workload.history(member), workload.redemption(member), workload.transfer(member, other)]:
-            tally.count(request, *run.send(request))
+def warm_up(run: server.LocalRun, pool: workload.MemberPool, clients: int) -> None:
+    """Every step of the workload from `clients` clients at once before measuring, and a check that this local run
+    accepts them all. The local run imports a handler container per concurrent invocation (a cold start, as
+    Lambda's): without this, the first many-client measurement would pay for them."""
+    tally = workload.Tally()
+
+    def one_client(n: int) -> None:
+        client = workload.Workload(pool, random.Random(n), "bench-w")
+        for name in ["", *(step for step in workload.WEIGHTS if step != "enroll")]:  # "": enroll first
+            for request in client.step(name) if name else client.enroll():
+                client.answered(request, tally.count(request, *run.send(request)))
+
+    with ThreadPoolExecutor(clients) as threads:
+        list(threads.map(one_client, range(clients)))
     if tally.errors:
         raise SystemExit(f"the workload is refused by this local run: {dict(tally.errors)}; its log: {run.log}")
 
 
 def measure(run: server.LocalRun, dynamodb: Any, tables: str, clients: int, seconds: float,
             pool: workload.MemberPool) -> report.Row:
-    items = sum(seed.count_items(dynamodb).values())
-    row = report.Row(tables, items, load.measure(run.api, clients, seconds, pool))
+    items, machine_load = sum(seed.count_items(dynamodb).values()), os.getloadavg()[0]
+    row = report.Row(tables, items, machine_load, load.measure(run.api, clients, seconds, pool, run.cpu_seconds))
     print(report.table([row]).splitlines()[-1], flush=True)
     return row
 
@@ -69,10 +75,11 @@ def seed_tables(run: server.LocalRun, dynamodb: Any, args: argparse.Namespace) -
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     few, many = args.clients
+    measured = report.commit()  # before the run: others may commit while it runs
     pool, rows = workload.MemberPool(), []
     with server.local_run() as run:
         dynamodb = run.dynamodb()
-        warm_up(run, pool)
+        warm_up(run, pool, many)
         print(report.table([]), flush=True)
         rows += [measure(run, dynamodb, "empty", c, args.seconds, pool) for c in (few, many)]
         seeding = seed_tables(run, dynamodb, args)
@@ -80,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += [measure(run, dynamodb, "seeded", c, args.seconds, pool) for c in (few, many)]
     found = report.ratios(rows)
     print(f"\n{report.table(rows)}\n\n{report.ratio_lines(found)}")
-    report.write(args.output, rows, found, {"seconds_per_measurement": args.seconds, "seeding": seeding,
-                                            "locust": load.locust_version()})
+    report.write(args.output, rows, found, {"commit": measured, "seconds_per_measurement": args.seconds,
+                                            "seeding": seeding, "locust": load.locust_version()})
     print(f"figures written to {args.output}")
     return 0
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -68,30 +69,37 @@ class Measurement:
     errors: dict[str, int]
     refused: dict[str, int]
     routes: dict[str, dict[str, int]]  # route -> requests, p50_ms, p99_ms
+    server_cpu_seconds: float
 
     @property
     def requests_per_second(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
     @property
+    def server_cpu_ms_per_request(self) -> float:
+        return 1000 * self.server_cpu_seconds / self.requests if self.requests else 0.0
+
+    @property
     def error_count(self) -> int:
         return sum(self.errors.values())
 
 
-def measure(host: str, clients: int, seconds: float, pool: MemberPool) -> Measurement:
-    """Run `clients` clients for `seconds`; the figures are those of the requests answered by then."""
+def measure(host: str, clients: int, seconds: float, pool: MemberPool, server_cpu: Callable[[], float]) -> Measurement:
+    """Run `clients` clients for `seconds`; the figures are those of the requests answered by then.
+    `server_cpu` reads the local run's CPU seconds: CPU per request tells the server's cost apart from the
+    machine's other load, which stretches wall-clock figures on a shared machine."""
     Client.pool, Client.tally = pool, Tally()
     env = Environment(user_classes=[Client], host=host, stop_timeout=STOP_SECONDS)
     runner = env.create_local_runner()
-    started = time.monotonic()
+    started, cpu = time.monotonic(), server_cpu()
     runner.start(clients, spawn_rate=clients)
     runner.greenlet.join(timeout=seconds)  # returns early only if the runner dies
-    figures = _figures(env, Client.tally, clients, time.monotonic() - started)
+    figures = _figures(env, Client.tally, clients, time.monotonic() - started, server_cpu() - cpu)
     runner.quit()
     return figures
 
 
-def _figures(env: Environment, tally: Tally, clients: int, elapsed: float) -> Measurement:
+def _figures(env: Environment, tally: Tally, clients: int, elapsed: float, cpu: float) -> Measurement:
     total = env.stats.total
     errors, refused = tally.snapshot()
     if env.runner and env.runner.exceptions:  # a bug in the workload itself, not an answer
@@ -100,4 +108,4 @@ def _figures(env: Environment, tally: Tally, clients: int, elapsed: float) -> Me
                      "p99_ms": e.get_response_time_percentile(0.99)}
               for (name, _method), e in sorted(env.stats.entries.items())}
     return Measurement(clients, elapsed, total.num_requests, total.get_response_time_percentile(0.5),
-                       total.get_response_time_percentile(0.99), errors, refused, routes)
+                       total.get_response_time_percentile(0.99), errors, refused, routes, cpu)

@@ -17,6 +17,7 @@ CONCURRENCY_GOAL = 1.0  # 50 clients answer at least as many requests per second
 class Row:
     tables: str  # "empty" or "seeded"
     items: int  # in all tables when the measurement started
+    machine_load: float  # the 1-minute load average then: other work on the machine stretches the timings
     measurement: Measurement
 
 
@@ -33,13 +34,14 @@ class Ratio:
 
 def table(rows: list[Row]) -> str:
     lines = [f"{'clients':>7} {'tables':>7} {'items':>8} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
-             f"{'errors':>6}  errors by status / expected refusals"]
+             f"{'errors':>6} {'cpu ms/req':>10} {'load':>5}  errors by status / expected refusals"]
     for row in rows:
         m = row.measurement
         detail = ", ".join(f"{k}: {v}" for k, v in sorted(m.errors.items())) or "-"
         refused = ", ".join(f"{k}: {v}" for k, v in sorted(m.refused.items())) or "-"
         lines.append(f"{m.clients:>7} {row.tables:>7} {row.items:>8} {m.requests:>8} {m.requests_per_second:>7.1f} "
-                     f"{m.p50_ms:>7.0f} {m.p99_ms:>7.0f} {m.error_count:>6}  {detail} / {refused}")
+                     f"{m.p50_ms:>7.0f} {m.p99_ms:>7.0f} {m.error_count:>6} {m.server_cpu_ms_per_request:>10.1f} "
+                     f"{row.machine_load:>5.1f}  {detail} / {refused}")
     return "\n".join(lines)
 
 
@@ -73,9 +75,10 @@ def commit() -> str | None:
 
 
 def write(path: Path, rows: list[Row], found: list[Ratio], extra: dict[str, Any]) -> None:
-    doc = {"commit": commit(), **extra,
-           "rows": [{"tables": r.tables, "items": r.items, **asdict(r.measurement),
+    doc = {**extra,
+           "rows": [{"tables": r.tables, "items": r.items, "machine_load": r.machine_load, **asdict(r.measurement),
                      "requests_per_second": r.measurement.requests_per_second,
+                     "server_cpu_ms_per_request": r.measurement.server_cpu_ms_per_request,
                      "error_count": r.measurement.error_count} for r in rows],
            "ratios": [{**asdict(r), "meets_goal": r.meets} for r in found]}
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 import boto3
+import psutil  # locust's own dependency
 import requests
 
 from local.token import mint
@@ -49,8 +50,9 @@ def data_dir_option() -> list[str]:
 class LocalRun:
     """A started local run: where its API and its moto answer, and where its log goes."""
 
-    def __init__(self, api: str, moto: str, log: str) -> None:
+    def __init__(self, api: str, moto: str, log: str, pid: int) -> None:
         self.api, self.moto, self.log = api, moto, log
+        self.process = psutil.Process(pid)
         self._local = threading.local()  # one HTTP session per seeding thread
 
     def send(self, request: Request) -> tuple[int, Any]:
@@ -59,6 +61,11 @@ class LocalRun:
         answer = self._local.session.request(request.method, self.api + request.path, json=request.body,
                                              headers=headers(request), timeout=300)
         return answer.status_code, answer.json() if answer.content else None
+
+    def cpu_seconds(self) -> float:
+        """CPU the local run's process has used so far (user + system: its HTTP API, handlers and moto)."""
+        times = self.process.cpu_times()
+        return float(times.user + times.system)
 
     def dynamodb(self) -> Any:
         """A client of the local run's moto, where the seeding writes and the counting scans go."""
@@ -76,7 +83,7 @@ def local_run() -> Iterator[LocalRun]:
     with tempfile.NamedTemporaryFile(prefix="bench-local-run-", suffix=".log", delete=False) as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            run = LocalRun(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{moto_port}", log.name)
+            run = LocalRun(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{moto_port}", log.name, process.pid)
             wait_ready(run, process)
             yield run
         finally:
