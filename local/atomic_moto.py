@@ -14,7 +14,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from . import moto_tables
+from . import moto_answers, moto_tables
 
 MOTO_LOCK = threading.RLock()
 
@@ -43,5 +43,11 @@ def _atomic_call(self: BotocoreStubber, event_name: str, request: Any, **kwargs:
 def serialize_in_process_moto() -> None:
     """Make `mock_aws` handle one request at a time, like the embedded server."""
     BotocoreStubber.__call__ = _atomic_call  # type: ignore[method-assign]
+    tune_moto()
+
+
+def tune_moto() -> None:
+    """moto's DynamoDB at a cost per touched item, its answers without the generic walk (both keep its answers)."""
     moto_tables.install()
+    moto_answers.install()
 

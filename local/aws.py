@@ -13,8 +13,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from . import moto_tables
-from .atomic_moto import AtomicMotoServer
+from .atomic_moto import AtomicMotoServer, tune_moto
 from .template import REGION, Template
 
 log = logging.getLogger("local.aws")
@@ -49,7 +48,7 @@ def start_moto(port: int, host: str = "127.0.0.1") -> tuple[AtomicMotoServer, st
     if port and not port_is_free(port, host):
         raise OSError(f"moto port {port} is in use (set LOYALTY_MOTO_PORT)")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per DynamoDB call
-    moto_tables.install()  # transactions and queries cost per touched item, not per stored one
+    tune_moto()
     server = AtomicMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()

@@ -9,11 +9,12 @@ the candidates it would have kept: the partition for the base table and its loca
 maintained map for a global index (single-attribute hash keys; anything else falls back to moto's own walk).
 moto's code then filters, sorts, pages and projects as before, so its answers are unchanged.
 
-`writes()` counts item writes since the process started, so a snapshot knows when there is something new."""
+`track_changes()` and `take_changes()` note the keys of the items written, so a snapshot saves only those."""
 from __future__ import annotations
 
 import copy
 import functools
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,13 +34,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import StreamShard, Table
 
 Key = tuple[DynamoType, DynamoType | None]
-_writes = 0
 _installed = False
-
-
-def writes() -> int:
-    """Item writes (puts, updates, deletes, by any API) applied by moto in this process so far."""
-    return _writes
 
 
 _MOTO_OWN = {(Table, name): getattr(Table, name) for name in ("put_item", "delete_item", "query")} | {
@@ -80,7 +75,7 @@ def moto_own() -> Iterator[None]:
 
 # -- items by key ------------------------------------------------------------------------------------------------
 
-def _lookup(table: Table, key: Key) -> Item | None:
+def lookup(table: Table, key: Key) -> Item | None:
     hash_key, range_key = key
     found = table.items.get(hash_key)
     if table.range_key_attr is None:
@@ -127,15 +122,14 @@ class _GlobalIndexMap:
             self.placed[key] = value
 
 
-_maps: dict[int, tuple[Table, dict[str, _GlobalIndexMap]]] = {}  # id(table): a table object is never reused
+# weak: a map lives as long as its table (tests make thousands of accounts; holding them makes every GC slower)
+_maps: weakref.WeakKeyDictionary[Table, dict[str, _GlobalIndexMap]] = weakref.WeakKeyDictionary()
 
 
 def _index_maps(table: Table, build: bool) -> dict[str, _GlobalIndexMap] | None:
-    entry = _maps.get(id(table))
-    if entry is not None and entry[0] is table:
-        return entry[1]
-    if not build:
-        return None
+    maps = _maps.get(table)
+    if maps is not None or not build:
+        return maps
     maps = {}
     for index in table.global_indexes:
         hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
@@ -144,21 +138,46 @@ def _index_maps(table: Table, build: bool) -> dict[str, _GlobalIndexMap] | None:
     for item in table.all_items():
         for index_map in maps.values():
             index_map.update((item.hash_key, item.range_key), item)
-    _maps[id(table)] = (table, maps)
+    _maps[table] = maps
     return maps
 
 
 def forget(table: Table) -> None:
     """Drop the table's index maps (after writing `table.items` directly): the next query rebuilds them."""
-    _maps.pop(id(table), None)
+    _maps.pop(table, None)
+
+
+_changed: dict[tuple[str, Key], None] | None = None  # (table name, key) written since the last take, once tracked
+
+
+def track_changes() -> None:
+    """Start noting which items are written, for `take_changes()` (a snapshot saves only those)."""
+    global _changed
+    if _changed is None:
+        _changed = {}
+
+
+def untrack_changes() -> None:
+    global _changed
+    _changed = None
+
+
+def take_changes() -> list[tuple[str, Key]]:
+    """The (table name, key) of each item written since the last call, once each, in first-written order. Call it
+    under MOTO_LOCK and read the items in the same hold, so that no write falls between."""
+    global _changed
+    if _changed is None:
+        return []
+    taken, _changed = list(_changed), {}
+    return taken
 
 
 def _written(table: Table, key: Key) -> None:
-    global _writes
-    _writes += 1
+    if _changed is not None:
+        _changed[table.name, key] = None
     maps = _index_maps(table, build=False)
     if maps:
-        item = _lookup(table, key)
+        item = lookup(table, key)
         for index_map in maps.values():
             index_map.update(key, item)
 
@@ -215,7 +234,7 @@ def _candidates(table: Table, hash_key: DynamoType | None, index_name: str | Non
     if index_map is None or set(conditions) != {index_map.attr}:
         return None
     keys = index_map.buckets.get(conditions[index_map.attr], {})
-    return [item for item in (_lookup(table, key) for key in keys) if item is not None]
+    return [item for item in (lookup(table, key) for key in keys) if item is not None]
 
 
 def _partition(table: Table, hash_key: DynamoType) -> list[Item]:
@@ -250,14 +269,14 @@ class UndoLog:
     streams: dict[int, tuple[StreamShard, int]] = field(default_factory=dict)
 
     def remember(self, table: Table, key: Key) -> None:
-        self.items.append((table, key, copy.deepcopy(_lookup(table, key))))
+        self.items.append((table, key, copy.deepcopy(lookup(table, key))))
         shard = table.stream_shard
         if shard is not None and id(shard) not in self.streams:
             self.streams[id(shard)] = (shard, len(shard.items))
 
     def roll_back(self) -> None:
         for table, key, before in reversed(self.items):
-            _place(table, key, before)
+            _place(table, key, before)  # the write that is undone already noted the key as changed
             maps = _index_maps(table, build=False)
             for index_map in (maps or {}).values():
                 index_map.update(key, before)

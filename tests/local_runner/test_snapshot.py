@@ -322,26 +322,70 @@ def stored(table: str) -> list[dict[str, Any]]:
     return client().scan(TableName=table)["Items"]  # type: ignore[no-any-return]
 
 
-def test_the_background_save_follows_the_writes(tables: Template, tmp_path: Path) -> None:
+def test_a_save_journals_only_what_changed(tables: Template, tmp_path: Path) -> None:
     path = tmp_path / snapshot.FILE_NAME
+    client().put_item(TableName="NoticesTable", Item={"pk": {"S": "before"}})
     saver = snapshot.Saver(tables, path)
     assert saver.tick() is False  # nothing written since it was made
-    assert not path.exists()
+    assert list(tmp_path.iterdir()) == []
     client().put_item(TableName="MembersTable", Item={"member_id": {"S": "m-2"}, "balance": {"N": "100"}})
-    assert saver.tick() is True
-    assert saver.tick() is False
     client().update_item(TableName="MembersTable", Key={"member_id": {"S": "m-2"}}, UpdateExpression="ADD balance :p",
                          ExpressionAttributeValues={":p": {"N": "7"}})
+    assert saver.tick() is True and saver.tick() is False
+    [journal] = snapshot.journals(path).values()
+    m2 = {"member_id": {"S": "m-2"}, "balance": {"N": "107"}}
+    assert snapshot.read_journal(journal) == [("MembersTable", {"member_id": {"S": "m-2"}}, m2)]  # once, as it is
+    client().delete_item(TableName="MembersTable", Key={"member_id": {"S": "m-2"}})
     assert saver.tick() is True
-    assert snapshot.read_rows(path) == [("MembersTable", {"member_id": {"S": "m-2"}, "balance": {"N": "107"}})]
+    assert snapshot.read_journal(journal)[-1] == ("MembersTable", {"member_id": {"S": "m-2"}}, None)
 
 
-def test_stop_ends_the_thread_and_saves(tables: Template, tmp_path: Path) -> None:
-    saver = snapshot.Saver(tables, tmp_path / snapshot.FILE_NAME)
+def test_stop_merges_the_journals_into_one_file(tables: Template, tmp_path: Path) -> None:
+    path = tmp_path / snapshot.FILE_NAME
+    snapshot.write_rows(path, [("NoticesTable", {"pk": {"S": "old"}}), ("NoticesTable", {"pk": {"S": "gone"}})])
+    assert snapshot.restore(tables, path) == 2
+    saver = snapshot.Saver(tables, path)
     saver.start()
+    client().put_item(TableName="NoticesTable", Item={"pk": {"S": "new"}})
+    client().delete_item(TableName="NoticesTable", Key={"pk": {"S": "gone"}})
     saver.stop()
     assert saver._thread is not None and not saver._thread.is_alive()
-    assert snapshot.read_rows(tmp_path / snapshot.FILE_NAME) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == [snapshot.FILE_NAME]
+    assert sorted(r[1]["pk"]["S"] for r in snapshot.read_rows(path)) == ["new", "old"]
+
+
+def test_a_restore_applies_the_journals_after_the_base_in_order(tables: Template, tmp_path: Path) -> None:
+    """As a `kill -9` leaves the files: a base, a journal it already holds, later ones, the last cut short."""
+    path = tmp_path / snapshot.FILE_NAME
+    key = {"pk": {"S": "n"}}
+    snapshot.write_rows(path, [("NoticesTable", key | {"v": {"N": "2"}})], after=1)
+    snapshot.append_changes(snapshot.journal_file(path, 1), [("NoticesTable", key, key | {"v": {"N": "1"}})])
+    snapshot.append_changes(snapshot.journal_file(path, 2), [("NoticesTable", key, key | {"v": {"N": "3"}}),
+                                                             ("NoticesTable", {"pk": {"S": "x"}}, {"pk": {"S": "x"}})])
+    snapshot.append_changes(snapshot.journal_file(path, 3), [("NoticesTable", {"pk": {"S": "x"}}, None)])
+    with snapshot.journal_file(path, 3).open("ab") as cut:
+        cut.write(b'{"table":"NoticesTable","key":{"pk":')
+    assert snapshot.restore(tables, path) == 1
+    assert stored("NoticesTable") == [key | {"v": {"N": "3"}}]
+    saver = snapshot.Saver(tables, path)  # appends to a new journal, never to the one cut short
+    client().put_item(TableName="NoticesTable", Item={"pk": {"S": "y"}})
+    saver.tick()
+    assert max(snapshot.journals(path)) == 4
+
+
+def test_journals_are_merged_once_they_outgrow_the_base(tables: Template, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot, "MERGE_AT_LEAST", 3)
+    path = tmp_path / snapshot.FILE_NAME
+    saver = snapshot.Saver(tables, path)
+    for n in range(3):
+        client().put_item(TableName="NoticesTable", Item={"pk": {"S": f"n{n}"}})
+        saver.tick()
+    assert snapshot.journals(path) == {} and snapshot.read_base(path)[0] == 1  # the base holds journal 1
+    assert len(snapshot.read_rows(path)) == 3
+    client().put_item(TableName="NoticesTable", Item={"pk": {"S": "n3"}})
+    saver.tick()
+    assert list(snapshot.journals(path)) == [2]
 
 
 @pytest.mark.parametrize("content", [

@@ -18,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
+from local import moto_tables
 from loyalty.platform.program_source import current_program
 from loyalty.service.ledger_audit import audit_all
 from loyalty.storage import repository
@@ -66,6 +67,7 @@ def self_token(member_id: str) -> dict[str, str]:
 def wipe_tables() -> None:
     for table in dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables.values():
         table.items.clear()
+        moto_tables.forget(table)  # written around moto: its index maps must be rebuilt
 
 
 def day_start(day: str) -> str:
