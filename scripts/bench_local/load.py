@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import gevent
 from locust import FastHttpUser, __version__, constant, task
 from locust.env import Environment
 
@@ -26,15 +27,20 @@ class Client(FastHttpUser):
     wait_time = constant(0)  # closed loop: the next request as soon as the answer is in
     pool: ClassVar[MemberPool] = MemberPool()
     tally: ClassVar[Tally] = Tally()
+    started: ClassVar[int] = 0  # clients past their first step (enrolling a member of their own)
 
     def on_start(self) -> None:
         self.workload = Workload(self.pool, random.Random(), "bench-m")
+        self.first = True
 
     @task
     def step(self) -> None:
         for request in self.workload.next_step():
             if self.send(request) != "ok" and request.enrolls:
                 return  # no credit for a member that is not there
+        if self.first:
+            self.first = False
+            Client.started += 1
 
     def send(self, request: Request) -> str:
         with self.client.request(request.method, request.path, name=request.name, json=request.body,
@@ -88,15 +94,24 @@ def measure(host: str, clients: int, seconds: float, pool: MemberPool, server_cp
     """Run `clients` clients for `seconds`; the figures are those of the requests answered by then.
     `server_cpu` reads the local run's CPU seconds: CPU per request tells the server's cost apart from the
     machine's other load, which stretches wall-clock figures on a shared machine."""
-    Client.pool, Client.tally = pool, Tally()
+    Client.pool, Client.tally, Client.started = pool, Tally(), 0
     env = Environment(user_classes=[Client], host=host, stop_timeout=STOP_SECONDS)
     runner = env.create_local_runner()
-    started, cpu = time.monotonic(), server_cpu()
     runner.start(clients, spawn_rate=clients)
+    _wait_until_every_client_has_started(clients)
+    env.stats.reset_all()  # the same mix of requests whatever the number of clients: first enrollments excluded
+    Client.tally = Tally()
+    started, cpu = time.monotonic(), server_cpu()
     runner.greenlet.join(timeout=seconds)  # returns early only if the runner dies
     figures = _figures(env, Client.tally, clients, time.monotonic() - started, server_cpu() - cpu)
     runner.quit()
     return figures
+
+
+def _wait_until_every_client_has_started(clients: int, at_most: float = 120) -> None:
+    deadline = time.monotonic() + at_most
+    while Client.started < clients and time.monotonic() < deadline:
+        gevent.sleep(0.05)  # a greenlet yields to the clients
 
 
 def _figures(env: Environment, tally: Tally, clients: int, elapsed: float, cpu: float) -> Measurement:
