@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import aws, bus, heap, snapshot
+from . import aws, bus, snapshot
 from .bus import EventBus
 from .http_api import ApiApp, ApiHandler, Router
 from .httpd import Server
@@ -80,8 +80,6 @@ def start(
         if aws.run_seed_hook():
             log.info("seeded by loyalty.local_seed.seed()")
 
-        heap.freeze_after_full_collections()
-        stack.callback(heap.stop)
         functions = Functions(template.functions())
         stack.callback(functions.unload)
         if preload:
