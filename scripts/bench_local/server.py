@@ -3,12 +3,8 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -19,10 +15,10 @@ import psutil  # locust's own dependency
 import requests
 
 from local.token import mint
+from scripts import with_local_run
 
 from .workload import Request
 
-READY_SECONDS = 90
 TOKEN_SECONDS = 12 * 3600  # outlives any benchmark run, however slow the tables make it
 
 
@@ -39,12 +35,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def data_dir_option() -> list[str]:
-    """`--data-dir none` where the local run keeps data across restarts: the benchmark starts on empty tables."""
-    shown = subprocess.run([sys.executable, "-m", "local", "--help"], capture_output=True, text=True, check=True)
-    return ["--data-dir", "none"] if "--data-dir" in shown.stdout else []
 
 
 class LocalRun:
@@ -75,34 +65,11 @@ class LocalRun:
 
 @contextmanager
 def local_run() -> Iterator[LocalRun]:
-    """`python -m local` on free ports, schedules off, handlers imported at start; stopped on exit."""
+    """`python -m local` on free ports, schedules off, handlers imported at start, no data kept; stopped on exit."""
     api_port, lambda_port, moto_port = free_port(), free_port(), free_port()
-    command = [sys.executable, "-m", "local", "--port", str(api_port), "--lambda-port", str(lambda_port),
-               "--moto-port", str(moto_port), "--no-schedules", "--preload", *data_dir_option()]
     env = {**os.environ, "LOYALTY_LOCAL_LOG_LEVEL": "WARNING"}
     with tempfile.NamedTemporaryFile(prefix="bench-local-run-", suffix=".log", delete=False) as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            run = LocalRun(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{moto_port}", log.name, process.pid)
-            wait_ready(run, process)
-            yield run
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def wait_ready(run: LocalRun, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the local run exited with {process.returncode}; its log: {run.log}")
-        try:
-            with urllib.request.urlopen(f"{run.api}/v1/program", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)  # polling a server that is starting, not timing anything
-    raise SystemExit(f"the local run did not answer within {READY_SECONDS} s; its log: {run.log}")
+        print(f"local run log: {log.name}", flush=True)
+        with with_local_run.local_run(api_port, lambda_port, moto_port, "--no-schedules", env=env,
+                                      stdout=log) as process:
+            yield LocalRun(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{moto_port}", log.name, process.pid)
