@@ -7,13 +7,16 @@ import json
 import logging
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+from moto import mock_aws
 
-from .atomic_moto import AtomicMotoServer, tune_moto
+from .atomic_moto import AtomicMotoServer, serialize_in_process_moto, tune_moto
 from .template import REGION, Template
 
 log = logging.getLogger("local.aws")
@@ -55,13 +58,28 @@ def start_moto(port: int, host: str = "127.0.0.1") -> tuple[AtomicMotoServer, st
     return server, f"http://{bound_host}:{bound_port}"
 
 
+@contextmanager
+def in_process_dynamodb() -> Iterator[None]:
+    """The handlers' AWS calls answered in process by moto's botocore stubber (as in the tests), one at a time
+    with the server's requests: the same backends, so a boto3 client of the server sees every write."""
+    serialize_in_process_moto()
+    mock = mock_aws()
+    mock.start(reset=False)  # keep the tables just provisioned through the server
+    try:
+        yield
+    finally:
+        mock.stop(remove_data=False)
+
+
 def handler_environment(template: Template, moto_url: str, lambda_url: str) -> dict[str, str]:
     """What every handler sees in os.environ (they all run in this process)."""
     env = dict(DUMMY_CREDENTIALS)
     env.update(
         {
             "AWS_ENDPOINT_URL": moto_url,  # anything not named below goes to moto too, never to AWS
-            "AWS_ENDPOINT_URL_DYNAMODB": moto_url,
+            # DynamoDB, the hot path, at its AWS address: moto's botocore stubber (in_process_dynamodb) answers it
+            # from the same tables the server holds, without an HTTP round trip through this process
+            "AWS_ENDPOINT_URL_DYNAMODB": f"https://dynamodb.{REGION}.amazonaws.com",
             "AWS_ENDPOINT_URL_SSM": moto_url,
             "AWS_ENDPOINT_URL_SQS": moto_url,
             "AWS_ENDPOINT_URL_EVENTS": lambda_url,

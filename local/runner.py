@@ -70,6 +70,7 @@ def start(
         stack.callback(moto.stop)
         stack.callback(aws.deprovision, template, moto_url)
         aws.provision(template, root, moto_url)
+        stack.enter_context(aws.in_process_dynamodb())
         # restored before anything queries the new tables; saved after the servers stop, before deprovision
         data_file, restored, saver = keep_data(template, data_dir, save_every, stack)
 

@@ -400,8 +400,10 @@ def test_stop_restores_the_environment(tmp_path: Path) -> None:
     import os
 
     (tmp_path / "template.yaml").write_text("Resources: {}\n")
-    before = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    before = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
     started = local.start(tmp_path / "template.yaml", tmp_path, api_port=0, lambda_port=0, moto_port=0, data_dir=None)
-    assert os.environ["AWS_ENDPOINT_URL_DYNAMODB"] == started.moto_url
+    # DynamoDB at its AWS address, which the in-process stubber answers; everything else at the moto server
+    assert (os.environ["AWS_ENDPOINT_URL"], os.environ["AWS_ENDPOINT_URL_DYNAMODB"]) == (
+        started.moto_url, "https://dynamodb.us-east-1.amazonaws.com")
     started.stop()
-    assert os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") == before
+    assert (os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")) == before
