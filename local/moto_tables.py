@@ -83,7 +83,7 @@ def lookup(table: Table, key: Key) -> Item | None:
     return found.get(range_key) if found else None
 
 
-def _place(table: Table, key: Key, item: Item | None) -> None:
+def place(table: Table, key: Key, item: Item | None) -> None:
     """Put `item` back at `key` (None: remove what is there), without stream records or conditions."""
     hash_key, range_key = key
     if table.range_key_attr is None:
@@ -276,10 +276,8 @@ class UndoLog:
 
     def roll_back(self) -> None:
         for table, key, before in reversed(self.items):
-            _place(table, key, before)  # the write that is undone already noted the key as changed
-            maps = _index_maps(table, build=False)
-            for index_map in (maps or {}).values():
-                index_map.update(key, before)
+            place(table, key, before)
+            _written(table, key)  # its index entries follow the item back; the key stays noted as changed
         for shard, length in self.streams.values():
             del shard.items[length:]
 

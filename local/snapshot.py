@@ -24,7 +24,7 @@ import re
 import tempfile
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -74,16 +74,6 @@ def _tables(template: Template) -> dict[str, Table]:
     return {lid: tables[name] for lid, name in wanted.items() if name in tables}
 
 
-def _stored(table: Table) -> dict[Any, Any]:
-    """moto's `items`: hash key -> item, or hash key -> range key -> item when the table has a range key."""
-    return table.items
-
-
-def _items_of(table: Table) -> Iterator[Item]:
-    for value in _stored(table).values():
-        yield from value.values() if table.range_key_attr is not None else (value,)
-
-
 def key_names(template: Template) -> KeyNames:
     with MOTO_LOCK:
         return {lid: (t.hash_key_attr, t.range_key_attr) for lid, t in _tables(template).items()}
@@ -94,7 +84,7 @@ def copy_items(template: Template) -> list[Row]:
     the lock's release)."""
     with MOTO_LOCK:
         return [(lid, item.to_json()["Attributes"]) for lid, table in _tables(template).items()
-                for item in _items_of(table)]
+                for item in table.all_items()]
 
 
 def copy_changes(template: Template) -> list[Change]:
@@ -112,14 +102,6 @@ def copy_changes(template: Template) -> list[Change]:
                 key_json[table.range_key_attr] = key[1].to_json()
             changes.append((lid, key_json, item.to_json()["Attributes"] if item is not None else None))
         return changes
-
-
-def _place(table: Table, item: Item) -> None:
-    """As Table.put_item stores an item, without its conditions, validation and stream record."""
-    if table.range_key_attr is None:
-        _stored(table)[item.hash_key] = item
-    else:
-        _stored(table)[item.hash_key][item.range_key] = item
 
 
 def _item_for(table: Table, attrs: dict[str, Any]) -> Item | None:
@@ -283,7 +265,7 @@ def restore(template: Template, path: Path) -> int:
     with MOTO_LOCK:
         tables = _tables(template)
         for lid, item in placed:
-            _place(tables[lid], item)
+            moto_tables.place(tables[lid], (item.hash_key, item.range_key), item)
         for table in tables.values():
             moto_tables.forget(table)  # written around moto: index maps are built afresh
     return len(placed)
