@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from .atomic_moto import AtomicMotoServer, serialize_in_process_moto, tune_moto
+from .bus import IN_PROCESS_URL
 from .template import REGION, Template
 
 log = logging.getLogger("local.aws")
@@ -82,8 +83,9 @@ def handler_environment(template: Template, moto_url: str, lambda_url: str) -> d
             "AWS_ENDPOINT_URL_DYNAMODB": f"https://dynamodb.{REGION}.amazonaws.com",
             "AWS_ENDPOINT_URL_SSM": moto_url,
             "AWS_ENDPOINT_URL_SQS": moto_url,
-            "AWS_ENDPOINT_URL_EVENTS": lambda_url,
-            "AWS_ENDPOINT_URL_EVENTBRIDGE": lambda_url,
+            # EventBridge at its AWS address too: a botocore hook delivers the handlers' PutEvents in process (bus.py)
+            "AWS_ENDPOINT_URL_EVENTS": IN_PROCESS_URL,
+            "AWS_ENDPOINT_URL_EVENTBRIDGE": IN_PROCESS_URL,
             "AWS_ENDPOINT_URL_LAMBDA": lambda_url,
             "POWERTOOLS_TRACE_DISABLED": "true",
         }

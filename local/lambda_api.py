@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from .bus import DEPTH_HEADER, EventBus
+from .bus import AMZ_JSON, DEPTH_HEADER, EventBus
 from .httpd import BodyError, Handler
 from .runtime import Functions, UnknownFunction
 from .template import ACCOUNT, REGION
@@ -21,7 +21,6 @@ from .template import ACCOUNT, REGION
 log = logging.getLogger("local.lambda")
 
 _INVOKE_PATH = re.compile(r"/2015-03-31/functions/([^/]+)/invocations")
-AMZ_JSON = "application/x-amz-json-1.1"
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda's limit for a synchronous invocation's payload
 
 

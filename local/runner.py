@@ -86,6 +86,7 @@ def start(
         if preload:
             functions.preload()
         event_bus = EventBus(functions, template.rules(), template.ref_values, moto_url)
+        bus.answer_in_process(event_bus)
         streams = stream_pump(template, functions, event_bus)
         api_server.app = ApiApp(Router(template.routes()), functions)
         lambda_server.app = LambdaApp(functions, event_bus)

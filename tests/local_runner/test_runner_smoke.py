@@ -396,6 +396,25 @@ def test_event_chains_stop_at_depth_5(runner: local.Runner) -> None:
     assert messages[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "MaxDepthExceeded"
 
 
+def test_handlers_publish_in_process_not_through_the_lambda_endpoint(runner: local.Runner,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from local.lambda_api import LambdaHandler
+
+    over_http: list[int] = []
+    original = LambdaHandler.put_events
+
+    def counted(self: LambdaHandler, body: bytes) -> None:
+        over_http.append(len(json.loads(body)["Entries"]))
+        original(self, body)
+
+    monkeypatch.setattr(LambdaHandler, "put_events", counted)
+    events = client("events", runner.lambda_url)
+    events.put_events(Entries=[{"Source": "shop", "DetailType": "Ping", "Detail": '{"n": 1}', "EventBusName": "Bus"}])
+    # the client's call came over HTTP; the four the handlers published on the way down did not
+    assert sorted(int(h["sk"]["S"]) for h in hits(runner, "ping")) == [1, 2, 3, 4, 5]
+    assert over_http == [1]
+
+
 def test_stop_restores_the_environment(tmp_path: Path) -> None:
     import os
 
@@ -405,5 +424,6 @@ def test_stop_restores_the_environment(tmp_path: Path) -> None:
     # DynamoDB at its AWS address, which the in-process stubber answers; everything else at the moto server
     assert (os.environ["AWS_ENDPOINT_URL"], os.environ["AWS_ENDPOINT_URL_DYNAMODB"]) == (
         started.moto_url, "https://dynamodb.us-east-1.amazonaws.com")
+    assert os.environ["AWS_ENDPOINT_URL_EVENTBRIDGE"] == "https://events.us-east-1.amazonaws.com"  # answered in process
     started.stop()
     assert (os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")) == before
