@@ -1,4 +1,5 @@
-"""The embedded AWS: moto's server, the template's tables, queues and SSM parameters, and the handlers' environment."""
+"""The embedded AWS: moto's server, the template's tables and queues, the program seeded, and the handlers'
+environment."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from .template import REGION, Template
 
 log = logging.getLogger("local.aws")
 
-LOCAL_PARAMETERS = {"ProgramParameter": ("/loyalty/local/program", "program/default.json")}
+PROGRAM_DOCUMENT = "program/default.json"  # under the root: the program of a local run whose tables hold none
 _TABLE_KEYS = ("KeySchema", "AttributeDefinitions", "BillingMode", "ProvisionedThroughput")
 _INDEX_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
 
@@ -81,7 +83,6 @@ def handler_environment(template: Template, moto_url: str, lambda_url: str) -> d
             # DynamoDB, the hot path, at its AWS address: moto's botocore stubber (in_process_dynamodb) answers it
             # from the same tables the server holds, without an HTTP round trip through this process
             "AWS_ENDPOINT_URL_DYNAMODB": f"https://dynamodb.{REGION}.amazonaws.com",
-            "AWS_ENDPOINT_URL_SSM": moto_url,
             "AWS_ENDPOINT_URL_SQS": moto_url,
             # EventBridge at its AWS address too: a botocore hook delivers the handlers' PutEvents in process (bus.py)
             "AWS_ENDPOINT_URL_EVENTS": IN_PROCESS_URL,
@@ -96,12 +97,6 @@ def handler_environment(template: Template, moto_url: str, lambda_url: str) -> d
                 log.warning("%s sets %s=%s, but another function sets %s", spec.logical_id, key, value, env[key])
             env[key] = value
     return env
-
-
-def name_resources(template: Template) -> None:
-    """Local physical names: logical ids, except SSM parameters (a path)."""
-    for lid in template.of_type("AWS::SSM::Parameter"):
-        template.local_names[lid] = LOCAL_PARAMETERS.get(lid, (f"/loyalty/local/{lid}", ""))[0]
 
 
 def _client(service: str, moto_url: str) -> Any:
@@ -127,8 +122,8 @@ def create_tables(template: Template, dynamodb: Any) -> None:
             dynamodb.update_time_to_live(TableName=template.name_of(lid), TimeToLiveSpecification=ttl)
 
 
-def provision(template: Template, root: Path, moto_url: str) -> None:
-    """Create the template's tables, queues and SSM parameters in moto."""
+def provision(template: Template, moto_url: str) -> None:
+    """Create the template's tables and queues in moto."""
     create_tables(template, _client("dynamodb", moto_url))
 
     sqs = _client("sqs", moto_url)
@@ -139,27 +134,27 @@ def provision(template: Template, root: Path, moto_url: str) -> None:
         url = sqs.create_queue(QueueName=lid + (".fifo" if fifo else ""), Attributes=attributes)["QueueUrl"]
         template.ref_values[lid] = url  # !Ref of a queue is its URL
 
-    ssm = _client("ssm", moto_url)
-    for lid in template.of_type("AWS::SSM::Parameter"):
-        props = template.resolve(template.properties(lid))
-        value = str(props.get("Value", ""))
-        value_file = root / LOCAL_PARAMETERS.get(lid, ("", ""))[1]
-        if value_file.is_file():
-            value = json.dumps(json.loads(value_file.read_text(encoding="utf-8")), separators=(",", ":"))
-        tier = "Advanced" if len(value) > 4096 else "Standard"
-        ssm.put_parameter(Name=template.name_of(lid), Value=value, Type="String", Tier=tier, Overwrite=True)
+
+def seed_program(root: Path) -> int | None:
+    """Store program/default.json as the program's revision 1, unless the tables (restored from the data dir) hold
+    a program already: the revision in force (None for an app without that file, such as the runner's own tests).
+    Runs with the handlers' environment: it writes through the layer, as a PUT of the program does."""
+    path = root / PROGRAM_DOCUMENT
+    if not path.is_file():
+        return None
+    from loyalty.service import program_admin
+
+    return program_admin.seed(json.loads(path.read_text(encoding="utf-8")), datetime.now(UTC))
 
 
 def deprovision(template: Template, moto_url: str) -> None:
     """Delete what provision() created. moto's state is global to the process; other runners keep theirs."""
-    dynamodb, sqs, ssm = (_client(s, moto_url) for s in ("dynamodb", "sqs", "ssm"))
+    dynamodb, sqs = (_client(s, moto_url) for s in ("dynamodb", "sqs"))
     for lid in template.of_type("AWS::DynamoDB::Table"):
         _ignore_missing(dynamodb.delete_table, TableName=template.name_of(lid))
     for lid in template.of_type("AWS::SQS::Queue"):
         if lid in template.ref_values:
             _ignore_missing(sqs.delete_queue, QueueUrl=template.ref_values[lid])
-    for lid in template.of_type("AWS::SSM::Parameter"):
-        _ignore_missing(ssm.delete_parameter, Name=template.name_of(lid))
 
 
 def _ignore_missing(call: Any, **kwargs: Any) -> None:

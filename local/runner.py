@@ -37,8 +37,8 @@ class Runner:
     saver: snapshot.Saver | None = None
 
     def stop(self) -> None:
-        """Stop the servers and the schedules, save the tables (with a data dir), delete the tables, queues and
-        parameters, restore os.environ."""
+        """Stop the servers and the schedules, save the tables (with a data dir), delete the tables and queues,
+        restore os.environ."""
         self._cleanup.close()
 
 
@@ -59,7 +59,6 @@ def start(
     With a data_dir the tables start with the items saved there, and are saved there (see local/snapshot.py)."""
     root = Path(root).resolve()
     template = Template(Path(template_path).resolve())
-    aws.name_resources(template)
     if schedules is None:
         schedules = os.environ.get("LOYALTY_SCHEDULES", "on").lower() not in ("off", "0", "false", "no")
 
@@ -69,7 +68,7 @@ def start(
         moto, moto_url = aws.start_moto(moto_port, host)
         stack.callback(moto.stop)
         stack.callback(aws.deprovision, template, moto_url)
-        aws.provision(template, root, moto_url)
+        aws.provision(template, moto_url)
         stack.enter_context(aws.in_process_dynamodb())
         # restored before anything queries the new tables; saved after the servers stop, before deprovision
         data_file, restored, saver = keep_data(template, data_dir, save_every, stack)
@@ -78,6 +77,7 @@ def start(
         stack.callback(aws.restore_environ, previous_env)
         bus.install_depth_hook()
         stack.callback(bus.uninstall_depth_hook)
+        log.debug("program revision %s in force", aws.seed_program(root))
         if aws.run_seed_hook():
             log.info("seeded by loyalty.local_seed.seed()")
 

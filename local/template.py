@@ -129,8 +129,7 @@ class Template:
             name: spec.get("Default", "") for name, spec in (self.doc.get("Parameters") or {}).items()
         }
         self.globals: dict[str, Any] = self.doc.get("Globals") or {}
-        # Set by the runner: physical names that differ from the logical id, and Ref values that are not names.
-        self.local_names: dict[str, str] = {}
+        # Set by the runner: Ref values that are not names (a queue's URL).
         self.ref_values: dict[str, str] = {}
 
     # -- resources -------------------------------------------------------------------------------------------------
@@ -213,8 +212,8 @@ class Template:
 
     # -- intrinsic functions ---------------------------------------------------------------------------------------
     def name_of(self, logical_id: str) -> str:
-        """Local physical name of a resource: the logical id unless overridden (e.g. the SSM parameter name)."""
-        return self.local_names.get(logical_id, logical_id)
+        """Local physical name of a resource: its logical id."""
+        return logical_id
 
     def resolve(self, node: Any) -> Any:
         if isinstance(node, list):

@@ -12,15 +12,15 @@ import sys
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--endpoint", help="a local DynamoDB/SSM endpoint (the local run's moto server)")
+    parser.add_argument("--endpoint", help="a local DynamoDB endpoint (the local run's moto server)")
     args = parser.parse_args()
     if args.endpoint:
-        os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": args.endpoint, "AWS_ENDPOINT_URL_SSM": args.endpoint,
+        os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": args.endpoint,
                            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                            "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"})
-        os.environ.update({"PROGRAM_PARAMETER": "/loyalty/local/program", "MEMBERS_TABLE": "MembersTable",
-                           "LEDGER_TABLE": "LedgerTable", "LOTS_TABLE": "LotsTable", "PROGRAM_TABLE": "ProgramTable",
-                           "EVENT_BUS_NAME": "LoyaltyBus"})
+        os.environ.update({"MEMBERS_TABLE": "MembersTable", "LEDGER_TABLE": "LedgerTable", "LOTS_TABLE": "LotsTable",
+                           "PROGRAM_TABLE": "ProgramTable", "EVENT_BUS_NAME": "LoyaltyBus"})
+    os.environ.setdefault("PROGRAM_CACHE_SECONDS", "30")  # read once: the audit is one run
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     from loyalty.service.ledger_audit import audit_all  # after the environment: the layer reads it at import
 

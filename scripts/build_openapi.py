@@ -29,7 +29,7 @@ def http_routes() -> tuple[list[Path], list[tuple[str, str]]]:
 
 
 def generate() -> str:
-    use_in_process_aws(program_parameter="/loyalty/build/program")  # the handlers are imported, never invoked
+    use_in_process_aws()  # the handlers are imported, never invoked
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Tag
 

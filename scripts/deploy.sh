@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build and deploy one stage with SAM: `make deploy STAGE=dev|prod JWT_ISSUER=https://... JWT_AUDIENCE=client-id`.
-# The program document travels as a parameter file (see samconfig.toml): SAM's inline parser mangles JSON quotes.
+# The parameters travel as a parameter file (see samconfig.toml). The program document is not one of them: a new
+# stack serves the one the layer ships (program/default.json) until an operator edits it (PUT /v1/admin/program).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage="${1:-dev}"
@@ -11,9 +12,8 @@ params=".aws-sam/params-${stage}.yaml"
 .venv/bin/python - "$stage" "$params" <<'PY'
 import json, os, sys
 stage, path = sys.argv[1:3]
-program = json.dumps(json.load(open("program/default.json")), separators=(",", ":"))
 params = {"Stage": stage, "JwtIssuer": os.environ["JWT_ISSUER"],
-          "JwtAudience": [a.strip() for a in os.environ["JWT_AUDIENCE"].split(",")], "ProgramDocument": program}
+          "JwtAudience": [a.strip() for a in os.environ["JWT_AUDIENCE"].split(",")]}
 open(path, "w").write(json.dumps(params))
 PY
 config_env=$([ "$stage" = prod ] && echo prod || echo default)

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.environment import use_in_process_aws
 
-use_in_process_aws(program_parameter="/loyalty/test/program")
+use_in_process_aws()
 
 pytest_plugins = ["tests.support.fixtures"]
 

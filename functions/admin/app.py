@@ -1,18 +1,19 @@
-"""AdminFunction: manual adjustments and program figures."""
+"""AdminFunction: manual adjustments, program figures and the program document (read, edit, revisions)."""
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
 
-from loyalty.answers import AdjustmentAnswer, Stats
+from loyalty.answers import AdjustmentAnswer, ProgramAtRevision, RevisionsPage, Stats
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
-from loyalty.api.schemas import AdjustmentRequest, Id
+from loyalty.api.schemas import AdjustmentRequest, Id, ProgramEdit
 from loyalty.domain.spending import AdjustmentCommand
 from loyalty.platform.observability import logger, metrics, tracer
-from loyalty.service import admin
+from loyalty.service import admin, program_admin
 from loyalty.service.common import utcnow
 
 app = http_resolver()
@@ -32,6 +33,33 @@ def post_adjustment(member_id: Annotated[Id, Path()], body: Annotated[Adjustment
 def get_stats() -> Stats:
     caller(app).allow("stats")
     return admin.program_stats()
+
+
+@app.get("/v1/admin/program", summary="The program document in force and its revision",
+         operation_id="get_admin_program", tags=["admin"], responses=responses(401, 403))
+def get_admin_program() -> ProgramAtRevision:
+    caller(app).allow("program")
+    return program_admin.current(utcnow())
+
+
+@app.put("/v1/admin/program", summary="Replace the program document: the revision edited must be the one in force",
+         operation_id="put_admin_program", tags=["admin"],
+         responses=responses(401, 403, 409, 413, 415, 422, described={
+             409: "REVISION_CONFLICT: the program changed since the revision edited",
+             413: "body larger than 1 MB",
+             422: "invalid request (schema, bad bytes), or INVALID_PROGRAM with error.details: nothing changed"}))
+def put_admin_program(body: Annotated[ProgramEdit, Body()]) -> ProgramAtRevision:
+    who = caller(app)
+    who.allow("program")
+    return program_admin.edit(body.program, body.revision, who.sub, utcnow())
+
+
+@app.get("/v1/admin/program/revisions", summary="Revisions of the program document, newest first",
+         operation_id="list_program_revisions", tags=["admin"], responses=responses(401, 403, 422))
+def get_program_revisions(limit: Annotated[int, Query(), Field(ge=1, le=100)] = 20,
+                          cursor: Annotated[str | None, Query(max_length=12)] = None) -> RevisionsPage:
+    caller(app).allow("program")
+    return program_admin.revisions(limit, cursor, utcnow())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

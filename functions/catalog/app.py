@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
 
 import loyalty
 from loyalty.answers import PublicProgram, RewardsPage
@@ -21,11 +23,12 @@ OPENAPI = Path(loyalty.__file__).parent / "openapi.json"  # merged from every fu
 SWAGGER = Path(generate_swagger_html.__code__.co_filename).parent
 
 
-@app.get("/v1/rewards", summary="The reward catalog, with stock left for limited rewards",
+@app.get("/v1/rewards", summary="The reward catalog, with stock left for limited rewards, in pages",
          operation_id="list_rewards", tags=["catalog"],
-         responses=responses())
-def get_rewards() -> RewardsPage:
-    return catalog.rewards()
+         responses=responses(422))
+def get_rewards(limit: Annotated[int, Query(), Field(ge=1, le=100)] = 50,
+                cursor: Annotated[str | None, Query(max_length=256)] = None) -> RewardsPage:
+    return catalog.rewards(limit, cursor)
 
 
 @app.get("/v1/program", summary="The public program rules: earning, tiers, activities, expiry",

@@ -4,4 +4,4 @@ A package so that the in-process environment is set before `__main__` imports th
 table names when they are defined: Python runs this module before any module of the package."""
 from tests.support.environment import use_in_process_aws
 
-use_in_process_aws(program_parameter="/loyalty/bench/program")
+use_in_process_aws()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +24,19 @@ def program_document() -> dict[str, Any]:
     return json.loads((ROOT / "program" / "default.json").read_text())  # type: ignore[no-any-return]
 
 
-def put_program(document: dict[str, Any]) -> None:
-    from aws_lambda_powertools.utilities import parameters
+def put_program(document: dict[str, Any]) -> int:
+    """Install `document` as the program in force (the next revision in the store, in force in this process at
+    once); the revision written. It must validate, as a PUT's would."""
+    from loyalty.service import program_admin
 
-    boto3.client("ssm").put_parameter(Name=os.environ["PROGRAM_PARAMETER"], Value=json.dumps(document),
-                                      Type="String", Tier="Advanced", Overwrite=True)
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    return program_admin.install(document, "tests", datetime.now(UTC))
 
 
 def provision() -> None:
+    """A new account's resources, and the shipped program as its revision 1."""
+    from loyalty.platform import program_source
+
     create_tables()
     boto3.client("events").create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
+    program_source.forget()  # the process's copy came from another account's store
     put_program(program_document())

@@ -11,13 +11,16 @@ IN_PROCESS_AWS = {
     "POWERTOOLS_METRICS_NAMESPACE": "Loyalty", "POWERTOOLS_SERVICE_NAME": "loyalty", "LOG_LEVEL": "WARNING",
     "MEMBERS_TABLE": "MembersTable", "LEDGER_TABLE": "LedgerTable", "LOTS_TABLE": "LotsTable",
     "PROGRAM_TABLE": "ProgramTable", "EVENT_BUS_NAME": "LoyaltyBus",
+    # one writer (the process itself, which installs what it writes): never a read of the head in the middle of a
+    # test; tests of the cache's expiry set their own
+    "PROGRAM_CACHE_SECONDS": "3600",
 }
 ENDPOINT_VARIABLES = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SSM",
                       "AWS_ENDPOINT_URL_EVENTS", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_SQS")
 
 
-def use_in_process_aws(program_parameter: str) -> None:
+def use_in_process_aws() -> None:
     """Set before the layer is imported: its models read the table names when they are defined."""
-    os.environ.update({**IN_PROCESS_AWS, "PROGRAM_PARAMETER": program_parameter})
+    os.environ.update(IN_PROCESS_AWS)
     for var in ENDPOINT_VARIABLES:
         os.environ.pop(var, None)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from .domain.errors import ErrorCode
 from .domain.ledger import EntryType
-from .domain.program import ProgramRules, Reward
+from .domain.program import Program, ProgramRules, Reward
 
 
 class Answer(BaseModel):
@@ -164,15 +165,42 @@ class RewardListing(Reward):
 
 class RewardsPage(Answer):
     items: list[RewardListing]
+    next_cursor: str | None = Field(description="the `cursor` of the next page; null on the last")
+
+
+class ProgramAtRevision(Answer):
+    """The program document in force and its revision: a PUT names the revision it edits."""
+
+    program: Program
+    revision: int
+
+
+class ProgramRevision(Answer):
+    revision: int
+    changed_at: str
+    changed_by: str = Field(description="the `sub` of the token that wrote it (`seed`: the shipped program)")
+    summary: str = Field(description="what changed: ids added (+), removed (-), changed (~), other parts changed")
+
+
+class RevisionsPage(Answer):
+    items: list[ProgramRevision]
+    next_cursor: str | None = Field(description="the `cursor` of the next (older) page; null on the last")
 
 
 class PublicProgram(ProgramRules):
     """The program's public rules: earning, tiers, activities, expiry (the catalog is GET /v1/rewards)."""
 
 
+class ErrorPlace(Answer):
+    path: str = Field(description="where in the program document: keys and list positions (from 0), dot-separated")
+    message: str
+
+
 class ErrorDetail(Answer):
     code: ErrorCode
     message: str
+    details: list[ErrorPlace] | SkipJsonSchema[None] = Field(
+        None, description="INVALID_PROGRAM only (absent otherwise): every problem found, at most 100")
 
 
 class ErrorAnswer(Answer):

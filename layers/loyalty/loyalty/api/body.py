@@ -9,6 +9,7 @@ from typing import Any
 from ..domain.errors import ErrorCode, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
 MAX_BODY_BYTES = 64 * 1024  # the contract's limit (API Gateway's own is 10 MB)
+ROUTE_BODY_LIMITS = {"PUT /v1/admin/program": 1024 * 1024}  # route key -> its own limit: a whole program document
 MAX_DEPTH = 32  # no request of the contract nests deeper than 4
 MAX_NUMBER_CHARS = 40  # every bound of the contract fits in 12 digits; Python refuses ints over 4 300 digits
 
@@ -46,6 +47,10 @@ def _decoded(body: str, is_base64: bool) -> bytes:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
         raise _bad("the base64 encoding is broken") from None
+
+
+def body_limit(route_key: str | None) -> int:
+    return ROUTE_BODY_LIMITS.get(route_key or "", MAX_BODY_BYTES)
 
 
 def parse_body(body: str | None, is_base64: bool, content_type: str | None,

@@ -24,7 +24,7 @@ from ..domain.errors import (
 )
 from ..platform.observability import logger
 from .auth import Caller, Unauthorized
-from .body import parse_body
+from .body import body_limit, parse_body
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.types import EventHandlerInstance
@@ -50,12 +50,12 @@ def _model_of(status: int) -> Any:
     return ErrorAnswer
 
 
-def responses(*errors: int, success: int = 200) -> dict[int, Any]:
+def responses(*errors: int, success: int = 200, described: dict[int, str] | None = None) -> dict[int, Any]:
     """OpenAPI `responses` of a route: the success answer (its schema is the handler's return type) and each
-    error status with the body it really has."""
+    error status with the body it really has (`described` overrides the usual description of a status)."""
     documented: dict[int, Any] = {success: {"description": "the answer"}}
     for status in (*errors, 429):  # any route may be throttled by API Gateway; the build documents the 500
-        documented[status] = {"description": DESCRIBED[status],
+        documented[status] = {"description": (described or {}).get(status, DESCRIBED[status]),
                               "content": {"application/json": {"model": _model_of(status)}}}
     return documented
 
@@ -63,10 +63,14 @@ def responses(*errors: int, success: int = 200) -> dict[int, Any]:
 WRITE_ERRORS = (401, 403, 404, 409, 413, 415, 422)
 
 
-def error_response(status: int, code: ErrorCode, message: str) -> Response[Any]:
-    body = ErrorAnswer.model_validate({"error": {"code": code, "message": message}})
+def error_response(status: int, code: ErrorCode, message: str,
+                   details: list[tuple[str, str]] | None = None) -> Response[Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = [{"path": path, "message": text} for path, text in details]
+    body = ErrorAnswer.model_validate({"error": error})
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body=body.model_dump(mode="json"))
+                    body=body.model_dump(mode="json", exclude_none=True))
 
 
 def _describe(errors: Any) -> str:
@@ -88,7 +92,8 @@ class _ContractBodyValidation(OpenAPIRequestValidationMiddleware):
 
     def _get_body(self, app: EventHandlerInstance) -> dict[str, Any]:
         event = app.current_event
-        parsed = parse_body(event.get("body"), bool(event.get("isBase64Encoded")), event.headers.get("content-type"))
+        parsed = parse_body(event.get("body"), bool(event.get("isBase64Encoded")), event.headers.get("content-type"),
+                            body_limit(event.get("routeKey")))
         return super()._get_body(app) if parsed is None else parsed
 
 
@@ -110,7 +115,7 @@ def http_resolver() -> APIGatewayHttpResolver:
     @app.exception_handler(LoyaltyError)
     def _refused(err: LoyaltyError) -> Response[Any]:
         status = next((code for cls, code in STATUS if isinstance(err, cls)), 400)
-        return error_response(status, err.code, err.message)
+        return error_response(status, err.code, err.message, err.details)
 
     @app.exception_handler(NotFoundError)
     def _no_route(err: NotFoundError) -> Response[Any]:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator, StrictInt, StrictStr, model_validator
 
 from ..domain.accrual import AccrualCommand
 from ..domain.earning import Purchase, PurchaseLine
+from ..domain.program import Program
 
 Id = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 AmountMinor = Annotated[StrictInt, Field(ge=1, le=10**11)]
@@ -84,6 +85,22 @@ class AdjustmentRequest(Strict):
         if self.points == 0:
             raise ValueError("points must not be zero")
         return self
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("the program document is a JSON object")
+    return value
+
+
+# documented as the program's schema, taken as any JSON object: the service validates it whole and answers every
+# problem with its path (422 INVALID_PROGRAM), where the request's own validation would stop at INVALID_REQUEST
+ProgramDocument = Annotated[dict[str, Any], PlainValidator(_json_object, json_schema_input_type=Program)]
+
+
+class ProgramEdit(Strict):
+    program: ProgramDocument
+    revision: Annotated[StrictInt, Field(ge=1, le=10**9, description="the revision this document edits")]
 
 
 def accrual_command(body: AccrualRequest, now: datetime) -> AccrualCommand:

@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     SELF_REFERRAL = "SELF_REFERRAL"  # 409
     SAME_MEMBER = "SAME_MEMBER"  # 409
     REFUND_EXCEEDS_AMOUNT = "REFUND_EXCEEDS_AMOUNT"  # 409
+    REVISION_CONFLICT = "REVISION_CONFLICT"  # 409: the program changed since the revision a PUT edits
+    INVALID_PROGRAM = "INVALID_PROGRAM"  # 422: a program document that does not validate (error.details)
     THROTTLED = "THROTTLED"  # 429
     INTERNAL_ERROR = "INTERNAL_ERROR"  # 500: a bug; the request may be retried safely
 
@@ -41,10 +43,23 @@ class LoyaltyError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details: list[tuple[str, str]] = []  # (path, message) pairs, for errors that point into a document
 
 
 class InvalidRequest(LoyaltyError):
     """422 raised by a rule that needs state or the program to check the input (unknown activity...)."""
+
+
+class InvalidProgram(InvalidRequest):
+    """422 INVALID_PROGRAM: each detail is (path in the document, what is wrong there); the first 100 are kept."""
+
+    MAX_DETAILS = 100
+
+    def __init__(self, details: list[tuple[str, str]]) -> None:
+        first = f"{details[0][0] or 'program'}: {details[0][1]}" if details else "invalid"
+        more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+        super().__init__(ErrorCode.INVALID_PROGRAM, f"the program document is invalid: {first}{more}")
+        self.details = details[:self.MAX_DETAILS]
 
 
 class PayloadTooLarge(LoyaltyError):

@@ -1,12 +1,18 @@
-"""The program document: earning rates, tiers, activities, promotions, rewards. Operators edit it in SSM;
-every rule reads it as data, so a new promotion needs no new code."""
+"""The program document: earning rates, tiers, activities, promotions, rewards. Operators edit it through the
+program administration API (PUT /v1/admin/program, checked by `validate`); every rule reads it as data, so a new
+promotion needs no new code."""
 from __future__ import annotations
 
+import itertools
+import re
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import InvalidProgram
 
 
 class _Doc(BaseModel):
@@ -112,3 +118,165 @@ class Program(ProgramRules):
 
     def reward(self, reward_id: str) -> Reward | None:
         return next((r for r in self.rewards if r.reward_id == reward_id), None)
+
+
+# --- the whole document: what no single field can check (PUT /v1/admin/program) ---------------------------------
+
+Problem = tuple[str, str]  # (where in the document, dot-separated with list positions from 0; what is wrong there)
+ID = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")  # the contract's ids: what a request can name
+CURRENCY = re.compile(r"[A-Z]{3}")  # ISO 4217, as an accrual names it
+MAX_POINTS = 10**9  # points one request may carry
+MAX_DAYS = 36_600  # every day count of the program: a century at most
+MAX_MULTIPLIER = Decimal(1000)
+SECTIONS = {"tiers": "name", "rewards": "reward_id", "promotions": "promotion_id", "challenges": "challenge_id"}
+
+
+def validate(document: Any) -> Program:
+    """The program a document describes, or InvalidProgram naming every problem: the schema's first (paths from
+    pydantic's `loc`), then, once the shape is right, the checks across fields (`check`)."""
+    try:
+        program = Program.model_validate(document)
+    except ValidationError as err:
+        raise InvalidProgram([(path_of(e["loc"]), e["msg"]) for e in err.errors(include_url=False)]) from None
+    problems = check(program)
+    if problems:
+        raise InvalidProgram(problems)
+    return program
+
+
+def path_of(loc: Sequence[int | str]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def check(program: Program) -> list[Problem]:
+    """Problems of a well-formed document that would make an operation refuse, fail or misbehave later."""
+    tiers = {t.name for t in program.tiers}
+    problems = [p for section, key in SECTIONS.items() for p in _unique(section, key, getattr(program, section))]
+    problems += _tier_ladder(program.tiers)
+    problems += _earning(program)
+    for n, reward in enumerate(program.rewards):
+        at = f"rewards.{n}"
+        problems += _id(f"{at}.reward_id", reward.reward_id) + _count(f"{at}.points", reward.points, 1, MAX_POINTS)
+        if reward.min_tier is not None and reward.min_tier not in tiers:
+            problems.append((f"{at}.min_tier", f"no tier is named {reward.min_tier!r}"))
+        if reward.stock is not None:
+            problems += _count(f"{at}.stock", reward.stock, 0, MAX_POINTS)
+    for n, promotion in enumerate(program.promotions):
+        at = f"promotions.{n}"
+        problems += _id(f"{at}.promotion_id", promotion.promotion_id)
+        problems += _window(at, promotion.starts_at, promotion.ends_at)
+        problems += _multiplier(f"{at}.multiplier", promotion.multiplier)
+        problems += [(f"{at}.tiers.{k}", f"no tier is named {name!r}") for k, name in enumerate(promotion.tiers)
+                     if name not in tiers]
+    for n, challenge in enumerate(program.challenges):
+        problems += _id(f"challenges.{n}.challenge_id", challenge.challenge_id)
+        problems += _window(f"challenges.{n}", challenge.starts_at, challenge.ends_at)
+    return problems
+
+
+def _earning(program: Program) -> list[Problem]:
+    problems: list[Problem] = [] if program.earn.currencies else [("earn.currencies", "no currency earns points")]
+    for code, rate in program.earn.currencies.items():
+        if not CURRENCY.fullmatch(code):
+            problems.append((f"earn.currencies.{code}", "a currency is three capital letters (ISO 4217)"))
+        problems += _count(f"earn.currencies.{code}.minor_per_point", rate.minor_per_point, 1, MAX_POINTS)
+    for category, multiplier in program.earn.categories.items():
+        problems += _id(f"earn.categories.{category}", category, "a category")
+        problems += _multiplier(f"earn.categories.{category}", multiplier)
+    for name, activity in program.activities.items():
+        problems += _id(f"activities.{name}", name, "an activity")
+        problems += _count(f"activities.{name}.points", activity.points, 1, MAX_POINTS)
+        if activity.cap is not None:
+            problems += _count(f"activities.{name}.cap.count", activity.cap.count, 1, MAX_POINTS)
+            if activity.cap.window_days is not None:
+                problems += _count(f"activities.{name}.cap.window_days", activity.cap.window_days, 1, MAX_DAYS)
+    for field, low in (("welcome_points", 0), ("referral_points", 0)):
+        problems += _count(field, getattr(program, field), low, MAX_POINTS)
+    for field, low in (("pending_days", 0), ("expiry_days", 1), ("qualifying_window_days", 1),
+                       ("tier_review_days", 1), ("expiring_soon_days", 0)):
+        problems += _count(field, getattr(program, field), low, MAX_DAYS)
+    return problems
+
+
+def _tier_ladder(tiers: list[Tier]) -> list[Problem]:
+    """Tiers climb from 0 qualifying points, each above the one before."""
+    if not tiers:
+        return [("tiers", "at least one tier, from 0 qualifying points")]
+    problems: list[Problem] = []
+    if tiers[0].qualifying_points != 0:
+        problems.append(("tiers.0.qualifying_points", "the first tier starts at 0 qualifying points"))
+    for n, (lower, tier) in enumerate(itertools.pairwise(tiers), start=1):
+        if tier.qualifying_points <= lower.qualifying_points:
+            problems.append((f"tiers.{n}.qualifying_points",
+                             f"must be above the tier before ({lower.name}: {lower.qualifying_points})"))
+    for n, tier in enumerate(tiers):
+        problems += _count(f"tiers.{n}.qualifying_points", tier.qualifying_points, 0, 10**12)
+        problems += _multiplier(f"tiers.{n}.multiplier", tier.multiplier)
+    return problems
+
+
+def _unique(section: str, key: str, items: Sequence[BaseModel]) -> list[Problem]:
+    first: dict[Any, int] = {}
+    problems = []
+    for n, item in enumerate(items):
+        value = getattr(item, key)
+        if value in first:
+            problems.append((f"{section}.{n}.{key}", f"{value!r} is already used by {section}.{first[value]}"))
+        first.setdefault(value, n)
+    return problems
+
+
+def _window(at: str, starts_at: datetime, ends_at: datetime) -> list[Problem]:
+    naive = [(f"{at}.{name}", "give a time zone (Z for UTC)") for name, value in
+             (("starts_at", starts_at), ("ends_at", ends_at)) if value.utcoffset() is None]
+    if naive:
+        return naive
+    return [] if ends_at > starts_at else [(f"{at}.ends_at", "must be after starts_at")]
+
+
+def _multiplier(at: str, value: Decimal | None) -> list[Problem]:
+    if value is None or 0 < value <= MAX_MULTIPLIER:
+        return []
+    return [(at, f"a multiplier is above 0 and at most {MAX_MULTIPLIER}")]
+
+
+def _count(at: str, value: int, low: int, high: int) -> list[Problem]:
+    return [] if low <= value <= high else [(at, f"must be from {low} to {high}")]
+
+
+def _id(at: str, value: str, what: str = "an id") -> list[Problem]:
+    return [] if ID.fullmatch(value) else [(at, f"{what} is 1 to 64 of A-Z a-z 0-9 _ - . :")]
+
+
+def summarize(before: Program | None, after: Program) -> str:
+    """What a revision changed, in a line: the ids added (+), removed (-) and changed (~) of each list, and the
+    other parts of the document that changed."""
+    if before is None:
+        return ", ".join(f"{len(getattr(after, s))} {s}" for s in SECTIONS)
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    parts = []
+    for name in new:
+        if old.get(name) == new[name]:
+            continue
+        if name in SECTIONS:
+            key = SECTIONS[name]
+            parts.append(_changes(name, {i[key]: i for i in old.get(name) or []}, {i[key]: i for i in new[name]}))
+        elif isinstance(new[name], dict) and isinstance(old.get(name), dict):
+            parts.append(_changes(name, old[name], new[name]))
+        else:
+            parts.append(f"{name} {_short(old.get(name))} -> {_short(new[name])}")
+    summary = "; ".join(parts) or "no change"
+    return summary if len(summary) <= 500 else summary[:497] + "..."
+
+
+def _changes(name: str, old: dict[str, Any], new: dict[str, Any]) -> str:
+    marks = [("+", [k for k in new if k not in old]), ("-", [k for k in old if k not in new]),
+             ("~", [k for k in new if k in old and new[k] != old[k]])]
+    shown = [f"{mark}{len(keys)} ({', '.join(keys[:3])}{', ...' if len(keys) > 3 else ''})"
+             for mark, keys in marks if keys]
+    return f"{name} {' '.join(shown) or 'reordered'}"
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -17,7 +17,8 @@ class Settings(BaseModel):
     lots_table: str = Field(alias="LOTS_TABLE", min_length=1)
     program_table: str = Field(alias="PROGRAM_TABLE", min_length=1)
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
-    program_parameter: str = Field(alias="PROGRAM_PARAMETER", min_length=1)
+    # how old the copy of the program may get before a container looks at the store's head again
+    program_cache_seconds: float = Field(alias="PROGRAM_CACHE_SECONDS", ge=0)
     region: str = Field(alias="AWS_REGION", min_length=1)  # Lambda always sets it
     dynamodb_endpoint: str | None = Field(None, alias="AWS_ENDPOINT_URL_DYNAMODB")  # the local run's moto only
 

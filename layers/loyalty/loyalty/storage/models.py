@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
@@ -150,3 +151,33 @@ class CounterItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)
+
+
+class ProgramHeadItem(Model):
+    """`program`: the revision of the program document in force (small: readers check it every few seconds)."""
+
+    class Meta:
+        table_name = _ENV.program_table
+        region = _ENV.region
+        host = _ENV.dynamodb_endpoint
+        max_retry_attempts = RETRIES
+
+    pk = UnicodeAttribute(hash_key=True)
+    revision = NumberAttribute()
+
+
+class ProgramRevisionItem(Model):
+    """`program#<revision>`: one revision of the program document, never changed once written."""
+
+    class Meta:
+        table_name = _ENV.program_table
+        region = _ENV.region
+        host = _ENV.dynamodb_endpoint
+        max_retry_attempts = RETRIES
+
+    pk = UnicodeAttribute(hash_key=True)
+    revision = NumberAttribute()
+    document = BinaryAttribute(legacy_encoding=False)  # the JSON document, zlib-compressed
+    changed_at = UnicodeAttribute()
+    changed_by = UnicodeAttribute()
+    summary = UnicodeAttribute()

@@ -144,6 +144,14 @@ def stock_used(reward_id: str) -> int:
         return 0
 
 
+def stock_used_of(reward_ids: list[str]) -> dict[str, int]:
+    """Units handed out of each reward, in one BatchGetItem (a page of the catalog)."""
+    used = dict.fromkeys(reward_ids, 0)
+    for item in CounterItem.batch_get([f"stock#{r}" for r in reward_ids], consistent_read=True):
+        used[item.pk.split("#", 1)[1]] = int(item.value or 0)
+    return used
+
+
 def commit(posting: Posting) -> None:
     """Write a posting as one DynamoDB transaction (at most 100 items) or not at all. Its events ride on the first
     member item (the outbox): they are published from the stream if and only if the write happened."""
