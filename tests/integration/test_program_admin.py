@@ -216,6 +216,14 @@ def test_a_malformed_request_is_invalid_request(moto_aws: None, body: dict[str, 
     assert read()[1] == 1
 
 
+def test_a_document_with_a_lone_surrogate_is_refused_not_a_server_error(moto_aws: None) -> None:
+    document, revision = read()
+    text = json.dumps({"program": document, "revision": revision}).replace('"Coffee"', '"Caf\\ud800"', 1)
+    answer = call("PUT", "/v1/admin/program", raw=text, **ADMIN)
+    assert answer.status == 422 and answer.body["error"]["details"][0]["path"] == "rewards.0.name", answer.body
+    assert read() == (document, revision)
+
+
 # --- size -----------------------------------------------------------------------------------------------------------
 
 def test_a_program_of_500_rewards_and_50_promotions_round_trips(moto_aws: None) -> None:

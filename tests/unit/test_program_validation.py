@@ -166,3 +166,11 @@ def test_a_summary_stays_one_line() -> None:
     document["version"] = "v" * 200
     summary = summarize(before, Program.model_validate(document))
     assert len(summary) <= 500 and "+300 (reward-with-a-long-name-0" in summary
+
+
+def test_a_lone_surrogate_is_refused_where_it_is() -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["rewards"][0]["name"] = "caf\ud800"
+        document["activities"]["\udfff"] = {"points": 1}
+    assert sorted(problems(change)) == [("activities.\\udfff", "a key that is not Unicode text"),
+                                        ("rewards.0.name", "not Unicode text (a lone surrogate)")]

@@ -134,6 +134,9 @@ SECTIONS = {"tiers": "name", "rewards": "reward_id", "promotions": "promotion_id
 def validate(document: Any) -> Program:
     """The program a document describes, or InvalidProgram naming every problem: the schema's first (paths from
     pydantic's `loc`), then, once the shape is right, the checks across fields (`check`)."""
+    unencodable = _not_text(document)
+    if unencodable:  # a lone surrogate (sent as a \u escape) could be neither stored nor answered
+        raise InvalidProgram(unencodable)
     try:
         program = Program.model_validate(document)
     except ValidationError as err:
@@ -145,7 +148,27 @@ def validate(document: Any) -> Program:
 
 
 def path_of(loc: Sequence[int | str]) -> str:
-    return ".".join(str(part) for part in loc)
+    return ".".join(_printable(str(part)) for part in loc)
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _not_text(document: Any) -> list[Problem]:
+    """Keys and strings of a JSON value that are not Unicode text (a lone surrogate), by path."""
+    found: list[Problem] = []
+    stack: list[tuple[tuple[int | str, ...], Any]] = [((), document)]
+    while stack:
+        at, node = stack.pop()
+        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in children:
+            stack.append(((*at, key), child))
+            if isinstance(key, str) and not key.isascii() and _printable(key) != key:
+                found.append((path_of((*at, key)), "a key that is not Unicode text"))
+        if isinstance(node, str) and not node.isascii() and _printable(node) != node:
+            found.append((path_of(at), "not Unicode text (a lone surrogate)"))
+    return found
 
 
 def check(program: Program) -> list[Problem]:
