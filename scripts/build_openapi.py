@@ -44,6 +44,7 @@ def generate() -> str:
         merge.add_file(folder / "app.py", resolver_name="app")
     schema = json.loads(merge.get_openapi_json_schema())
     _drop_default_422(schema)
+    _distinct_titles(schema)
     for method, path in public:  # `Auth: Authorizer: NONE` in template.yaml
         if method in schema["paths"].get(path, {}):
             schema["paths"][path][method]["security"] = []
@@ -66,6 +67,15 @@ def _drop_default_422(schema: dict[str, Any]) -> None:
     for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         if f"/{name}\"" not in json.dumps(schema.get("paths", {})):
             schemas.pop(name, None)
+
+
+def _distinct_titles(schema: dict[str, Any]) -> None:
+    """A model that a route takes and another answers has two schemas when they differ (pydantic's `Program-Input`,
+    a decimal as a number or a string, and `Program-Output`, a string) with one title, which a client generator
+    would turn into one class twice: each gets its component's name as its title (`ProgramInput`)."""
+    for name, component in schema.get("components", {}).get("schemas", {}).items():
+        if name.endswith(("-Input", "-Output")):
+            component["title"] = name.replace("-", "")
 
 
 def main() -> int:

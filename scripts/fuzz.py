@@ -5,8 +5,10 @@
 Enrolls the members the runs use (with a service token), fuzzes twice with tests/fuzz/schemathesis.toml
 (the checks, phases, deterministic generation and known ids live there): as admin (`sub=ops`,
 `scope=loyalty/admin`) and as a member (`sub=fuzz-member`, no scope). Prints the figures of each run (cases,
-operations, failures by check and operation, with one reproducing request each), then audits the local
-run's tables. Exits 1 on any failure, on a run with fewer cases than --min-cases, or on a dirty audit.
+operations, failures by check and operation, with one reproducing request each), puts the program document
+back as it was if a fuzzed PUT /v1/admin/program replaced it (the stages after this one expect the shipped
+catalog), then audits the local run's tables. Exits 1 on any failure, on a run with fewer cases than
+--min-cases, or on a dirty audit.
 """
 from __future__ import annotations
 
@@ -89,6 +91,27 @@ def start(who: str, api: str, schema: Path, out: Path) -> Started:
     with (out / f"{who}.log").open("w") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     return Started(who, secret, process, out, time.monotonic())
+
+
+def program(api: str) -> tuple[dict[str, Any], int]:
+    answer = requests.get(f"{api}/v1/admin/program", timeout=60,
+                          headers={"Authorization": f"Bearer {token(*IDENTITIES['admin'])}"})
+    if answer.status_code != 200:
+        raise SystemExit(f"reading the program: {answer.status_code} {answer.text[:SNIPPET]}")
+    return answer.json()["program"], answer.json()["revision"]
+
+
+def restore_program(api: str, before: tuple[dict[str, Any], int]) -> None:
+    """Put the document read before fuzzing back in force if fuzzing replaced it."""
+    document, revision = program(api)
+    print(f"\n== program: {revision - before[1]} revisions written by fuzzing"
+          + ("" if document == before[0] else f"; revision {revision + 1} puts back revision {before[1]}'s document"))
+    if document == before[0]:
+        return
+    answer = requests.put(f"{api}/v1/admin/program", json={"program": before[0], "revision": revision}, timeout=60,
+                          headers={"Authorization": f"Bearer {token(*IDENTITIES['admin'])}"})
+    if answer.status_code != 200:
+        raise SystemExit(f"restoring the program: {answer.status_code} {answer.text[:SNIPPET]}")
 
 
 def scenarios(events: Path) -> Iterator[dict[str, Any]]:
@@ -224,10 +247,12 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for member_id in MEMBERS:
         enroll(args.api, member_id)
+    before = program(args.api)
     started = [start(who, args.api, args.schema, args.out) for who in IDENTITIES if args.who in (who, "both")]
     runs = [finish(run) for run in started]
     for run in runs:
         print_run(run)
+    restore_program(args.api, before)
     return verdict(runs, args.min_cases, audit(args.moto))
 
 

@@ -533,7 +533,8 @@ NOTES = [
     "Item size: UTF-8 names + values, numbers 1 B per 2 digits + 1, lists/maps 3 B + 1 B per element. Reads: "
     "4 KB units; consistent 1, eventual (indexes) 0.5; a miss costs the minimum; a Query sums its items. Writes: "
     "1 KB units, x2 in a transaction, on max(before, after); index upkeep 1 WRU/KB, 2 writes when an index key changes.",
-    "Not included: CloudWatch Logs, X-Ray (Tracing: Active), SSM (a GetParameter per container per 5 min), storage, "
+    "Not included: CloudWatch Logs, X-Ray (Tracing: Active), the program's head (a 0.5-unit GetItem per container "
+    "every 30 s, the revision item once per change), storage, "
     "free tiers, DynamoDB Streams reads (free for a Lambda trigger). Each write's events are published by "
     "AnnounceFunction from the Members table's stream (its own row, per write); each accrual also runs "
     "TierEvaluateFunction through the bus (its own row).",

@@ -41,6 +41,9 @@ class Client:
     def get(self, path: str) -> requests.Response:
         return self.session.get(API + path, headers=self.headers, timeout=60)
 
+    def put(self, path: str, body: Any) -> requests.Response:
+        return self.session.put(API + path, json=body, headers=self.headers, timeout=60)
+
 
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"

@@ -12,7 +12,7 @@ import pytest
 
 try:
     from loyalty_api_client import AuthenticatedClient, Client
-    from loyalty_api_client.api.admin import adjust_points
+    from loyalty_api_client.api.admin import adjust_points, get_admin_program, list_program_revisions, put_admin_program
     from loyalty_api_client.api.catalog import list_rewards
     from loyalty_api_client.api.earning import accrue
     from loyalty_api_client.api.members import enroll_member, get_history, get_member
@@ -30,9 +30,13 @@ try:
         HistoryItemType,
         HistoryPage,
         MemberView,
+        ProgramAtRevision,
+        ProgramEdit,
+        ProgramInput,
         PurchaseAccrual,
         RedemptionAnswer,
         RedemptionRequest,
+        RevisionsPage,
         RewardsPage,
     )
 except ImportError as missing:  # a broken build, not a test outcome: never a skip
@@ -176,3 +180,19 @@ def test_public_catalog_needs_no_token() -> None:
     rewards = list_rewards.sync(client=Client(base_url=API, raise_on_unexpected_status=True))
     assert isinstance(rewards, RewardsPage)
     assert {"coffee", "charity-100", "lounge"} <= {reward.reward_id for reward in rewards.items}
+
+
+def test_the_program_document_reads_and_refuses_through_its_typed_models() -> None:
+    admin = client_for("ops", "loyalty/admin")
+    current = get_admin_program.sync(client=admin)
+    assert isinstance(current, ProgramAtRevision) and current.revision >= 1
+    assert {"coffee", "lounge"} <= {reward.reward_id for reward in current.program.rewards}
+    invalid = current.program.to_dict()
+    invalid["rewards"][0]["min_tier"] = "Diamond"
+    answer = put_admin_program.sync_detailed(client=admin, body=ProgramEdit(
+        program=ProgramInput.from_dict(invalid), revision=current.revision))
+    assert answer.status_code == 422 and isinstance(answer.parsed, ErrorAnswer), answer.content
+    assert answer.parsed.error.code == ErrorCode.INVALID_PROGRAM
+    assert [detail.path for detail in answer.parsed.error.details] == ["rewards.0.min_tier"]
+    revisions = list_program_revisions.sync(client=admin)
+    assert isinstance(revisions, RevisionsPage) and revisions.items[0].revision == current.revision
