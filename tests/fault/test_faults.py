@@ -169,7 +169,7 @@ def test_conflicts_on_a_redemption_never_hand_out_stock_twice(wire: Wire) -> Non
                                                            "quantity": 2}, **SERVICE))
     rewards = ok(call("GET", "/v1/rewards", sub=None), 200)["items"]
     assert next(r for r in rewards if r["reward_id"] == "lounge")["stock_left"] == 8
-    assert view("m-1")["balance"]["available"] == 20_100 - 16_000
+    assert view("m-1")["balance"]["available"] == 20_100 + 200 + 500 - 16_000  # with the Silver and Gold entry bonuses
     assert ok(call("POST", "/v1/members/m-1/redemptions", {"redemption_id": "r-1", "reward_id": "lounge",
                                                            "quantity": 2}, **SERVICE)) == body
     sound()

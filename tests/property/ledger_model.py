@@ -10,6 +10,7 @@ MINOR_PER_POINT = {"USD": 100, "EUR": 100, "CNY": 700}
 CATEGORY = {"private-label": Fraction(3), "promo": Fraction(2)}
 TIERS = [("Member", 0, Fraction(1)), ("Silver", 2000, Fraction(5, 4)), ("Gold", 5000, Fraction(3, 2)),
          ("Platinum", 15000, Fraction(2))]
+ENTRY_BONUS = {"Silver": 200, "Gold": 500, "Platinum": 1500}  # once ever per tier first reached; not qualifying
 ACTIVITIES = {"review": (50, 5, 30), "checkin": (5, 1, 1), "profile_completed": (200, 1, None),
               "social_share": (20, 3, 7)}  # points, at most, per window of days (None: ever)
 REWARDS = {"coffee": (500, None, None, True), "five-off": (1000, None, None, True),
@@ -76,6 +77,7 @@ class Member:
     activity_days: dict[str, list[str]] = field(default_factory=dict)
     lots: dict[str, AccrualLot] = field(default_factory=dict)
     redemptions: dict[str, Redemption] = field(default_factory=dict)
+    reached: set[str] = field(default_factory=set)
 
     # --- points per expiry date ---------------------------------------------------------------------------------
     @property
@@ -139,11 +141,20 @@ class Member:
     def qualify(self, day: str, points: int) -> None:
         self.qualifying_by_day[day] = self.qualifying_by_day.get(day, 0) + points
 
+    def move_to(self, target: int, now: datetime) -> None:
+        """A tier reached for the first time pays its entry bonus (every tier passed on the way up, too)."""
+        for name, _, _ in TIERS[tier_index(self.tier) + 1:target + 1]:
+            if name not in self.reached and ENTRY_BONUS.get(name):
+                self.reached.add(name)
+                self.credit(expiry(now), ENTRY_BONUS.get(name, 0))
+                self.lifetime += ENTRY_BONUS.get(name, 0)
+        self.tier = TIERS[target][0]
+
     def upgrade(self, now: datetime) -> bool:
         target = earned_tier(self.qualifying(now.date()))
         if target <= tier_index(self.tier):
             return False
-        self.tier = TIERS[target][0]
+        self.move_to(target, now)
         self.review_on = (now.date() + timedelta(days=REVIEW_DAYS)).isoformat()
         return True
 
@@ -152,7 +163,7 @@ class Member:
             return
         earned, held = earned_tier(self.qualifying(now.date())), tier_index(self.tier)
         new = earned if earned >= held else held - 1
-        self.tier = TIERS[new][0]
+        self.move_to(new, now)
         self.review_on = (now.date() + timedelta(days=REVIEW_DAYS)).isoformat() if new else None
 
     def activity_allowed(self, activity: str, today: date) -> bool:
@@ -171,7 +182,7 @@ class Member:
         return {"member_id": self.member_id, "tier": self.tier, "referral_code": self.referral_code,
                 "balance": {"available": self.available, "pending": self.pending, "lifetime": self.lifetime,
                             "qualifying": qualifying},
-                "next_tier": nxt, "expiring": self.expiring(today)}
+                "next_tier": nxt, "expiring": self.expiring(today), "segments": [], "birthday": None}
 
 
 def reversal_take(lot: AccrualLot, refund: int) -> int:

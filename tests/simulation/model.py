@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 TIERS = [("Member", 0, 100), ("Silver", 2000, 125), ("Gold", 5000, 150), ("Platinum", 15000, 200)]
+ENTRY_BONUS = [0, 200, 500, 1500]  # once ever per tier first reached, available at once, not qualifying
 
 
 @dataclass
@@ -30,6 +31,7 @@ class ModelMember:
     tier: int = 0
     review: date | None = None
     seq: int = 0
+    reached: set[int] = field(default_factory=set)
 
     def earn(self, points: int, at: datetime, pending: bool, qualifying: bool) -> None:
         self.seq += 1
@@ -71,17 +73,26 @@ class ModelMember:
         q = self.qualifying_points(today)
         return max(i for i, (_, threshold, _) in enumerate(TIERS) if threshold <= q)
 
-    def after_accrual(self, today: date) -> None:
-        earned = self.earned_tier(today)
-        if earned > self.tier:
-            self.tier = earned
-            self.review = today + timedelta(days=365)
+    def move_to(self, tier: int, at: datetime) -> None:
+        for reached in range(self.tier + 1, tier + 1):
+            if reached not in self.reached:
+                self.reached.add(reached)
+                if ENTRY_BONUS[reached]:
+                    self.earn(ENTRY_BONUS[reached], at, pending=False, qualifying=False)
+        self.tier = tier
 
-    def daily_review(self, today: date) -> None:
+    def after_accrual(self, at: datetime) -> None:
+        earned = self.earned_tier(at.date())
+        if earned > self.tier:
+            self.move_to(earned, at)
+            self.review = at.date() + timedelta(days=365)
+
+    def daily_review(self, at: datetime) -> None:
+        today = at.date()
         if self.review is None or self.review > today:
             return
         earned = self.earned_tier(today)
-        self.tier = earned if earned >= self.tier else self.tier - 1
+        self.move_to(earned if earned >= self.tier else self.tier - 1, at)
         self.review = today + timedelta(days=365) if self.tier else None
 
     def multiplier(self) -> int:

@@ -49,7 +49,7 @@ class Simulation:
 
     def after_accrual(self, member_id: str, at: datetime) -> None:
         jobs.evaluate_tier(member_id, at)  # what the PointsAccrued rule triggers
-        self.models[member_id].after_accrual(at.date())
+        self.models[member_id].after_accrual(at)
 
     def redeem_coffee(self, member_id: str, at: datetime) -> None:
         model = self.models[member_id]
@@ -65,7 +65,7 @@ class Simulation:
         jobs.review_tiers(run + timedelta(minutes=10), FOREVER)
         for model in self.models.values():
             model.clock(run)
-            model.daily_review(run.date())
+            model.daily_review(run + timedelta(minutes=10))  # when the review job ran
 
     def check(self, at: datetime) -> None:
         for member_id, model in self.models.items():

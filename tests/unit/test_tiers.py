@@ -10,7 +10,7 @@ from loyalty.domain import accrual, clock, tiers
 from loyalty.domain.earning import Purchase
 from loyalty.domain.member import MemberState
 from loyalty.domain.program import Program
-from loyalty.events import TierChanged
+from loyalty.events import PointsAccrued, TierChanged
 
 from .builders import enrolled
 
@@ -83,7 +83,10 @@ def test_upgrade_counts_pending_points_and_sets_a_review_date(program: Program) 
     posting = clock.evaluate_upgrade(program, member, T0)
     assert member.tier == "Platinum"
     assert member.review_on == (T0.date() + timedelta(days=365)).isoformat()
-    assert [type(e) for e in posting.events] == [TierChanged]
+    # the change, then the entry bonus of every tier reached for the first time (skipped ones included)
+    assert [type(e) for e in posting.events] == [TierChanged, PointsAccrued, PointsAccrued, PointsAccrued]
+    assert [(e.transaction_id, e.points) for e in posting.events if isinstance(e, PointsAccrued)] == [
+        ("tier_bonus#Silver", 200), ("tier_bonus#Gold", 500), ("tier_bonus#Platinum", 1500)]
     changed = posting.events[0]
     assert isinstance(changed, TierChanged) and (changed.from_tier, changed.to) == ("Member", "Platinum")
     assert clock.evaluate_upgrade(program, member, T0).empty  # nothing more to do

@@ -40,6 +40,10 @@ class MemberView(Answer):
     balance: Balance
     next_tier: NextTier | None
     expiring: list[ExpiringPoints]
+    # the profile and the tier's benefits (Step 5 members); defaults only so that answers stored before them replay
+    segments: list[str] = Field([], description="segments the member belongs to (set by a service or an admin)")
+    birthday: str | None = Field(None, description="MM-DD; the points clock credits the birthday bonus on that day")
+    tier_benefits: list[str] = Field([], description="what the member's current tier gives")
 
 
 class Accrual(Answer):

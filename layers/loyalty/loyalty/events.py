@@ -30,7 +30,7 @@ class PointsAccrued(EventDetail):
     transaction_id: str
     points: int
     status: Literal["pending", "available"]
-    kind: Literal["purchase", "activity", "referral"]
+    kind: Literal["purchase", "activity", "referral", "receipt", "birthday", "tier_bonus"]
     available_at: str | None = None
     expires_at: str | None = None
 

@@ -11,11 +11,13 @@ from ..domain.errors import ErrorCode, Forbidden
 SERVICE_SCOPE = "loyalty/service"
 ADMIN_SCOPE = "loyalty/admin"
 
-Action = Literal["enroll", "read", "accrue", "reverse", "redeem", "cancel", "transfer", "adjust", "stats", "program"]
+Action = Literal["enroll", "read", "accrue", "reverse", "redeem", "cancel", "transfer", "adjust", "stats", "program",
+                 "profile", "segment"]
 
 # what each kind of caller may do; a member may only act on itself
-MEMBER_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "redeem", "cancel", "transfer"})
-SERVICE_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "accrue", "reverse", "redeem", "cancel"})
+MEMBER_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "redeem", "cancel", "transfer"} | {"profile"})
+SERVICE_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "accrue", "reverse", "redeem", "cancel"}
+                                            | {"profile", "segment"})
 
 
 class Unauthorized(Exception):
@@ -36,6 +38,11 @@ class Caller:
         scope = claims.get("scope") or ""
         scopes = scope.strip("[]").replace(",", " ").split() if isinstance(scope, str) else list(scope)
         return cls(str(sub), frozenset(scopes))
+
+    @property
+    def privileged(self) -> bool:
+        """A service or an admin, as opposed to a member acting for itself."""
+        return bool({SERVICE_SCOPE, ADMIN_SCOPE} & self.scopes)
 
     def allow(self, action: Action, member_id: str | None = None) -> None:
         """Raise 403 unless this caller may do `action` for `member_id` (never 404: no existence leak)."""

@@ -4,10 +4,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator, StrictInt, StrictStr, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
 from ..domain.accrual import AccrualCommand
 from ..domain.earning import Purchase, PurchaseLine
+from ..domain.profile import ProfileChange, valid_birthday
 from ..domain.program import Program
 
 Id = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
@@ -50,12 +61,59 @@ class ActivityAccrual(Strict):
     occurred_at: AwareDatetime | None = None
 
 
-AccrualRequest = Annotated[PurchaseAccrual | ActivityAccrual, Field(discriminator="kind")]
+class ReceiptAccrual(Strict):
+    """An offline purchase scanned from its receipt: earns as a purchase in store, once per store and receipt id
+    across all members."""
+
+    transaction_id: Id = Field(description="the receipt's id, unique within its store")
+    kind: Literal["receipt"]
+    store_id: Id
+    amount_minor: AmountMinor
+    currency: Currency
+    occurred_at: AwareDatetime | None = None
+
+
+AccrualRequest = Annotated[PurchaseAccrual | ActivityAccrual | ReceiptAccrual, Field(discriminator="kind")]
 
 
 class ReversalRequest(Strict):
     reversal_id: Id
     amount_minor: AmountMinor | None = Field(None, description="refunded amount; omitted = the whole rest")
+
+
+def _real_day(value: str) -> str:
+    if not valid_birthday(value):
+        raise ValueError("birthday must be a calendar day as MM-DD (02-29 included)")
+    return value
+
+
+Birthday = Annotated[StrictStr, Field(min_length=5, max_length=5, pattern=r"^[0-9]{2}-[0-9]{2}$",
+                                      description="MM-DD, a real calendar day; 02-29 is allowed"),
+                     AfterValidator(_real_day)]
+MAX_SEGMENTS = 20
+
+
+class ProfileRequest(Strict):
+    """PATCH /v1/members/{id}: what is sent changes, what is omitted stays. `birthday: null` clears it (a service
+    or an admin only); `segments` replaces the member's segments (a service or an admin only)."""
+
+    birthday: Birthday | None = None
+    segments: Annotated[list[Id], Field(max_length=MAX_SEGMENTS)] | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> ProfileRequest:
+        if not self.model_fields_set:
+            raise ValueError("send birthday and/or segments")
+        if self.segments is not None and len(set(self.segments)) != len(self.segments):
+            raise ValueError("segments must not repeat")
+        if "segments" in self.model_fields_set and self.segments is None:
+            raise ValueError("segments: send a list ([] removes every segment)")
+        return self
+
+    def change(self) -> ProfileChange:
+        return ProfileChange(birthday=self.birthday, clear_birthday="birthday" in self.model_fields_set
+                             and self.birthday is None,
+                             segments=None if self.segments is None else tuple(self.segments))
 
 
 class EnrollRequest(Strict):
@@ -108,6 +166,10 @@ def accrual_command(body: AccrualRequest, now: datetime) -> AccrualCommand:
     in its write, so that a late replay still replays)."""
     occurred_at = body.occurred_at or now
     sent = body.occurred_at is not None
+    if isinstance(body, ReceiptAccrual):
+        receipt = Purchase(body.amount_minor, body.currency, "store", (), occurred_at)
+        return AccrualCommand(body.transaction_id, "receipt", occurred_at, purchase=receipt, occurred_at_sent=sent,
+                              store_id=body.store_id)
     if isinstance(body, PurchaseAccrual):
         lines = tuple(PurchaseLine(x.sku, x.category, x.amount_minor) for x in body.lines)
         purchase = Purchase(body.amount_minor, body.currency, body.channel, lines, occurred_at)

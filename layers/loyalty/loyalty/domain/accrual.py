@@ -9,7 +9,7 @@ from ..answers import Accrual, AccrualAnswer, Referral, ReferralAnswer, Reversal
 from ..events import PointsAccrued, PointsReversed, ReferralQualified
 from . import earning
 from .errors import BusinessRuleRefused, ErrorCode, InvalidRequest
-from .ledger import Command, LedgerEntry, Lot, Posting, entry_key
+from .ledger import Claim, Command, LedgerEntry, Lot, Posting, entry_key
 from .member import ChallengeProgress, MemberState
 from .program import Program
 from .timeutil import day_start, expiry_date, iso
@@ -18,14 +18,22 @@ from .timeutil import day_start, expiry_date, iso
 @dataclass(frozen=True)
 class AccrualCommand(Command):
     transaction_id: str
-    kind: Literal["purchase", "activity"]
+    kind: Literal["purchase", "activity", "receipt"]
     occurred_at: datetime
     purchase: earning.Purchase | None = None
     activity: str | None = None
     occurred_at_sent: bool = True  # False: it defaulted to the time of the request, which a retry does not repeat
+    store_id: str | None = None  # a receipt's store: the receipt is claimed once per store across all members
+
+    @property
+    def earns_as_purchase(self) -> bool:
+        """A receipt is an offline purchase: it earns, waits and qualifies a referral as a purchase does."""
+        return self.kind in ("purchase", "receipt")
 
     def idempotency_payload(self) -> dict[str, Any]:
         payload = super().idempotency_payload()
+        if self.store_id is None:  # fingerprints of requests made before receipts existed stay as they were
+            payload.pop("store_id")
         if not self.occurred_at_sent:
             payload.pop("occurred_at")
             if payload["purchase"]:
@@ -92,13 +100,21 @@ def _earn(program: Program, member: MemberState, cmd: AccrualCommand) -> int:
         program, member, cmd.occurred_at)
 
 
+def receipt_claim(cmd: AccrualCommand, member_id: str) -> Claim:
+    """A receipt earns once per store and receipt id, whoever sends it."""
+    assert cmd.store_id is not None
+    return Claim(f"receipt#{cmd.store_id}#{cmd.transaction_id}", member_id, cmd.transaction_id,
+                 ErrorCode.RECEIPT_ALREADY_USED,
+                 f"receipt {cmd.transaction_id} of store {cmd.store_id} has already earned points")
+
+
 def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: datetime) -> Posting:
     """Credit what a purchase or an activity earns: purchases wait `pending_days`, activities are available.
     A referee's first purchase also announces that its referrer qualified (`pay_referral` credits the referrer,
     in the referrer's own transaction: this one touches one member)."""
     points = _earn(program, member, cmd)
     key = entry_key("accrual", cmd.transaction_id)
-    pending_until = cmd.occurred_at + timedelta(days=program.pending_days) if cmd.kind == "purchase" else None
+    pending_until = cmd.occurred_at + timedelta(days=program.pending_days) if cmd.earns_as_purchase else None
     status: Literal["pending", "available"] = "pending" if pending_until and pending_until > now else "available"
     lot = Lot(member.member_id, key, cmd.kind, points, cmd.occurred_at,
               expiry_date(cmd.occurred_at, program.expiry_days), status, available_at=pending_until,
@@ -113,12 +129,15 @@ def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: date
     posting = Posting(members=[member], new_lots=[lot])
     posting.entries.append(LedgerEntry(member.member_id, key, "accrual", points, now, cmd.transaction_id,
                                        detail={"kind": cmd.kind, "activity": cmd.activity}))
+    if cmd.kind == "receipt":
+        posting.claims.append(receipt_claim(cmd, member.member_id))
+        posting.entries[-1].detail["store_id"] = cmd.store_id
     posting.count("issued", points)
     answer = Accrual(transaction_id=cmd.transaction_id, points=points, status=status,
                      available_at=iso(pending_until) if pending_until else iso(now),
                      expires_at=day_start(lot.expires_on))
     posting.events.append(PointsAccrued(member_id=member.member_id, **answer.model_dump(), kind=cmd.kind))
-    if cmd.kind == "purchase" and member.referred_by and not member.referral_paid:
+    if cmd.earns_as_purchase and member.referred_by and not member.referral_paid:
         member.referral_paid = True
         posting.events.append(ReferralQualified(member_id=member.referred_by, referee_id=member.member_id,
                                                 transaction_id=cmd.transaction_id, qualified_at=iso(now)))

@@ -14,7 +14,7 @@ from ..events import (
     TierChanged,
     notice_id,
 )
-from . import tiers
+from . import profile, tiers
 from .accrual import credit_lot
 from .ledger import LedgerEntry, Lot, Posting, entry_key
 from .member import MemberState
@@ -72,6 +72,7 @@ def _change_tier(program: Program, member: MemberState, new_tier: str, reason: L
     posting.count(f"tier:{new_tier}", 1)
     posting.events.append(TierChanged(member_id=member.member_id, from_tier=old, to=new_tier, reason=reason,
                                       qualifying=member.qualifying(program, now.date())))
+    profile.entry_bonuses(program, member, old, new_tier, now, posting)  # a tier first reached pays its bonus
 
 
 def evaluate_upgrade(program: Program, member: MemberState, now: datetime) -> Posting:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..events import EventDetail
+from .errors import ErrorCode
 
 if TYPE_CHECKING:  # annotations only: member and answers import this module
     from ..answers import Answer
@@ -79,6 +80,18 @@ class StockChange:
     limit: int
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A key that at most one member may ever hold (a receipt: `receipt#<store_id>#<receipt id>`), written with
+    the posting on condition that it does not exist yet."""
+
+    key: str
+    member_id: str
+    reference: str
+    taken: ErrorCode  # the refusal when another posting holds the key already
+    message: str
+
+
 @dataclass
 class Posting:
     members: list[MemberState] = field(default_factory=list)
@@ -86,6 +99,7 @@ class Posting:
     new_lots: list[Lot] = field(default_factory=list)
     updated_lots: list[Lot] = field(default_factory=list)
     stock: list[StockChange] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)  # program counters: issued, redeemed, expired...
     events: list[EventDetail] = field(default_factory=list)  # written with the posting (outbox)
     response: Answer | None = None  # what the operation answers (stored with its keyed entry for replays)

@@ -29,6 +29,12 @@ class MemberState(BaseModel):
     activity_dates: dict[str, list[str]] = {}
     challenges: dict[str, ChallengeProgress] = {}
     review_on: str | None = None  # next tier review date (ISO)
+    segments: list[str] = []
+    # profile and bonuses (Step 5 members): the birthday as MM-DD, the last year its bonus was credited, the tiers
+    # ever reached above the first (each pays its entry bonus once)
+    birthday: str | None = None
+    birthday_credited_year: int | None = None
+    tiers_reached: list[str] = []
     version: int | None = None  # optimistic lock, owned by storage
 
     def qualifying(self, program: Program, today: date) -> int:
@@ -49,4 +55,6 @@ class MemberState(BaseModel):
                             qualifying=qualifying),
             next_tier=None if nxt is None else NextTier(name=nxt[0], qualifying_needed=nxt[1]),
             expiring=[ExpiringPoints(date=d, points=p) for d, p in self.wallet.expiring(today, until)],
+            segments=list(self.segments), birthday=self.birthday,
+            tier_benefits=list(program.tier(self.tier).benefits),
         )

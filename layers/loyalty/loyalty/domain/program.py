@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -32,6 +32,9 @@ class Tier(_Doc):
     name: str
     qualifying_points: int = Field(ge=0)
     multiplier: Decimal
+    # what the tier gives (shown in GET /v1/program and, for the member's tier, in the member view)
+    benefits: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field([], max_length=20)
+    entry_bonus: int = Field(0, ge=0, le=10**9)  # credited once ever per member, when the tier is first reached
 
 
 class ActivityCap(_Doc):
@@ -103,6 +106,7 @@ class ProgramRules(_Doc):
     qualifying_window_days: int
     tier_review_days: int
     expiring_soon_days: int = 30
+    birthday_points: int = Field(0, ge=0, le=10**9)  # credited by the points clock on the member's birthday, once a year
     promotions: list[Promotion] = []
     challenges: list[Challenge] = []
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
-from ..domain import clock
+from ..domain import clock, profile
 from ..domain.ledger import Lot, Posting
 from ..domain.member import MemberState
 from ..domain.program import Program
@@ -17,6 +17,7 @@ from ..events import PointsClockContinued
 from ..platform import bus
 from ..platform.program_source import current_program
 from ..storage import repository
+from ..storage.repository import KeyAlreadyUsed
 from .common import member_or_404
 from .execution import write_unkeyed
 
@@ -31,10 +32,11 @@ class RunReport:
     members: int = 0
     complete: bool = True
     events: list[str] = field(default_factory=list)
+    birthday_points: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {"released_points": self.released_points, "expired_points": self.expired_points,
-                "members": self.members, "complete": self.complete}
+                "members": self.members, "complete": self.complete, "birthday_points": self.birthday_points}
 
 
 def _fresh(member: MemberState, attempt: int) -> MemberState:
@@ -84,12 +86,37 @@ def expire_due(now: datetime, time_left: TimeLeft, report: RunReport, margin_ms:
         report.members += 1
 
 
+def _birthday_one(member_id: str, now: datetime, attempt: int) -> Posting:
+    member = repository.get_member(member_id)  # consistent: the index holds keys only, and may lag
+    return Posting() if member is None else profile.birthday_bonus(current_program(), member, now)
+
+
+def credit_birthdays(now: datetime, time_left: TimeLeft, report: RunReport, margin_ms: int) -> None:
+    """The birthday bonus of every member whose birthday is the day of `now` (read from the sparse birthday index,
+    each member then read consistently); a member already credited this year is skipped, so a re-run (or a
+    continuation) of the day credits nobody twice."""
+    if current_program().birthday_points <= 0:
+        return
+    for member_id in repository.member_ids_with_birthday(profile.birthdays_on(now.date())):
+        if time_left() < margin_ms:
+            report.complete = False
+            return
+        try:
+            posting = write_unkeyed(partial(_birthday_one, member_id, now))
+        except KeyAlreadyUsed:  # this year's entry exists already: credited, nothing to do
+            continue
+        report.birthday_points += sum(e.points for e in posting.entries)
+
+
 def run_points_clock(now: datetime, time_left: TimeLeft, margin_ms: int = 20_000) -> RunReport:
-    """Release pending lots whose hold has ended, then expire every lot whose date has come, as of `now`."""
+    """Release pending lots whose hold has ended, expire every lot whose date has come, then credit the day's
+    birthday bonuses, as of `now`."""
     report = RunReport()
     release_due(now, time_left, report, margin_ms)
     if report.complete:
         expire_due(now, time_left, report, margin_ms)
+    if report.complete:
+        credit_birthdays(now, time_left, report, margin_ms)
     return report
 
 

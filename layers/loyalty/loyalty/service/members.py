@@ -5,12 +5,14 @@ import secrets
 from datetime import datetime
 
 from ..answers import HistoryItem, HistoryPage, MemberView
-from ..domain import enrollment
+from ..domain import enrollment, profile
 from ..domain.errors import BusinessRuleRefused, ErrorCode, NotFound
+from ..domain.ledger import Posting
 from ..platform.program_source import current_program
 from ..storage import repository
 from ..storage.repository import ConcurrentChange, KeyAlreadyUsed
 from .common import member_or_404
+from .execution import write_unkeyed
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -48,3 +50,14 @@ def history(member_id: str, limit: int, cursor: str | None) -> HistoryPage:
                          created_at=e.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), reference=e.reference)
              for e in entries]
     return HistoryPage(items=items, next_cursor=next_cursor)
+
+
+def update_profile(member_id: str, change: profile.ProfileChange, by_member: bool, now: datetime) -> MemberView:
+    """One conditional write of the member item (its version), retried on contention; nothing to change writes
+    nothing."""
+    def build(attempt: int) -> Posting:
+        return profile.update_profile(current_program(), member_or_404(member_id), change, by_member, now)
+
+    posting = write_unkeyed(build)
+    assert isinstance(posting.response, MemberView)
+    return posting.response

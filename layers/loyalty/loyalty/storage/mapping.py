@@ -19,7 +19,8 @@ def member_to_item(member: MemberState, outbox: str | None = None) -> MemberItem
     item = MemberItem(member.member_id, state=state, referral_code=member.referral_code, outbox=outbox,
                       expiry_shard=shard(member.member_id) if due else None, expiry_due=due,
                       review_shard=shard(member.member_id) if member.review_on else None,
-                      review_due=member.review_on)
+                      review_due=member.review_on,
+                      birthday_shard=shard(member.member_id) if member.birthday else None, birthday=member.birthday)
     if member.version is not None:
         item.version = member.version
     return item

@@ -50,6 +50,18 @@ class ByReviewDue(GlobalSecondaryIndex["MemberItem"]):
     review_due = UnicodeAttribute(range_key=True)
 
 
+class ByBirthday(GlobalSecondaryIndex["MemberItem"]):
+    """Members with a birthday, by MM-DD: the points clock reads the day's birthdays only. Keys only, so a member
+    write copies nothing into it unless the birthday itself changes."""
+
+    class Meta:
+        index_name = "by_birthday"
+        projection = KeysOnlyProjection()
+
+    birthday_shard = UnicodeAttribute(hash_key=True)
+    birthday = UnicodeAttribute(range_key=True)
+
+
 class MemberItem(Model):
     """One item per member: its wallet (buckets by expiry date), tier and counters; bounded in size."""
 
@@ -66,12 +78,15 @@ class MemberItem(Model):
     expiry_due = UnicodeAttribute(null=True)  # soonest expiry date holding points: found by the points clock
     review_shard = UnicodeAttribute(null=True)
     review_due = UnicodeAttribute(null=True)  # next tier review date
+    birthday_shard = UnicodeAttribute(null=True)
+    birthday = UnicodeAttribute(null=True)  # MM-DD, set only for members with a birthday (sparse index)
     # the events of the write that produced this version, published from the table's stream (transactional outbox)
     outbox = UnicodeAttribute(null=True)
     version = VersionAttribute()
     by_referral_code = ByReferralCode()
     by_expiry_due = ByExpiryDue()
     by_review_due = ByReviewDue()
+    by_birthday = ByBirthday()
 
 
 class ByTime(LocalSecondaryIndex["LedgerItem"]):
@@ -181,3 +196,18 @@ class ProgramRevisionItem(Model):
     changed_at = UnicodeAttribute()
     changed_by = UnicodeAttribute()
     summary = UnicodeAttribute()
+
+
+class ClaimItem(Model):
+    """A key one member holds for good, in the program table (`receipt#<store_id>#<receipt id>`): written only if
+    it does not exist yet, in the transaction of the accrual that claims it."""
+
+    class Meta:
+        table_name = _ENV.program_table
+        region = _ENV.region
+        host = _ENV.dynamodb_endpoint
+        max_retry_attempts = RETRIES
+
+    pk = UnicodeAttribute(hash_key=True)
+    member_id = UnicodeAttribute()
+    reference = UnicodeAttribute()

@@ -21,7 +21,7 @@ from ..domain.member import MemberState
 from ..events import to_outbox
 from ..platform.clients import clients
 from .mapping import entry_from_item, entry_to_item, lot_from_item, lot_to_item, member_from_item, member_to_item
-from .models import SHARDS, CounterItem, LedgerItem, LotItem, MemberItem
+from .models import SHARDS, ClaimItem, CounterItem, LedgerItem, LotItem, MemberItem
 
 STATS_SHARDS = 16
 
@@ -121,6 +121,15 @@ def due_members(index: str, up_to: date) -> Iterator[MemberState]:
             yield member_from_item(item)
 
 
+def member_ids_with_birthday(days: list[str]) -> Iterator[str]:
+    """Members whose birthday (MM-DD) is one of `days`, from the sparse, keys-only birthday index: the read grows
+    with the day's birthdays, not with the members. The caller reads each member consistently before writing."""
+    for n in range(SHARDS):
+        for day in days:
+            for item in MemberItem.by_birthday.query(str(n), MemberItem.birthday == day):
+                yield str(item.member_id)
+
+
 def due_lots(up_to: date) -> Iterator[Lot]:
     """Pending lots whose hold ends by `up_to`, from the sparse release index."""
     for n in range(SHARDS):
@@ -180,6 +189,10 @@ def commit(posting: Posting) -> None:
                 counter = CounterItem(f"stock#{change.reward_id}")
                 tx.update(counter, [CounterItem.value.add(change.quantity)], condition=_stock_condition(change))
                 puts.append(("stock", change))
+            for claim in posting.claims:
+                tx.save(ClaimItem(claim.key, member_id=claim.member_id, reference=claim.reference),
+                        condition=ClaimItem.pk.does_not_exist())
+                puts.append(("claim", claim))
             for name, delta in posting.stats.items():
                 counter = CounterItem(f"stats#{name}#{random.randrange(STATS_SHARDS)}")
                 tx.update(counter, [CounterItem.value.add(delta)])
@@ -206,6 +219,8 @@ def _raise_for(err: TransactWriteError, puts: list[tuple[str, Any]]) -> None:
             continue
         if kind == "entry":
             raise KeyAlreadyUsed(record.member_id, record.key) from err
+        if kind == "claim":
+            raise BusinessRuleRefused(record.taken, record.message) from err
         if kind == "stock":
             raise BusinessRuleRefused(ErrorCode.OUT_OF_STOCK, f"{record.reward_id} is out of stock") from err
     retry_codes = ("ConditionalCheckFailed", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
