@@ -150,9 +150,9 @@ def test_a_summary_names_what_changed() -> None:
     document["rewards"].append({"reward_id": "tea", "type": "gift", "name": "Tea", "points": 300})
     document["rewards"][0]["points"] = 1200
     document["welcome_points"] = 150
-    document["activities"]["survey"] = {"points": 30}
+    document["activities"]["quiz"] = {"points": 30}  # an activity the shipped program does not have
     after = validate(document)
-    assert summarize(before, after) == ("activities +1 (survey); welcome_points 100 -> 150; "
+    assert summarize(before, after) == ("activities +1 (quiz); welcome_points 100 -> 150; "
                                         "rewards +1 (tea) -1 (coffee) ~1 (five-off)")
     assert summarize(before, before) == "no change"
     assert summarize(None, before) == "4 tiers, 6 rewards, 0 promotions, 0 challenges"
