@@ -142,8 +142,10 @@ def seed_program(root: Path) -> int | None:
     path = root / PROGRAM_DOCUMENT
     if not path.is_file():
         return None
+    from loyalty.platform import program_source
     from loyalty.service import program_admin
 
+    program_source.forget()  # a runner started before in this process held its own store's program
     return program_admin.seed(json.loads(path.read_text(encoding="utf-8")), datetime.now(UTC))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from pynamodb.connection.base import Connection
 
 from loyalty.domain.program import Promotion
 from loyalty.platform import program_source
@@ -208,6 +209,20 @@ def test_every_problem_is_listed(moto_aws: None) -> None:
     assert "(and 2 more)" in error["message"]
 
 
+def test_a_tier_that_members_hold_cannot_be_removed(moto_aws: None) -> None:
+    enroll("m-1")  # a Member
+    document, revision = read()
+    renamed = copy.deepcopy(document)
+    renamed["tiers"][0]["name"] = "Base"
+    answer = put(renamed, revision)
+    assert answer.status == 422 and answer.body["error"]["details"] == [
+        {"path": "tiers", "message": "'Member' is the tier of 1 members: keep it (its threshold and multiplier may change)"}]
+    without_platinum = copy.deepcopy(document)
+    without_platinum["tiers"].pop()
+    assert ok(put(without_platinum, revision), 200)["revision"] == revision + 1  # nobody holds it
+    assert ok(call("GET", "/v1/members/m-1", **ADMIN), 200)["tier"] == "Member"
+
+
 @pytest.mark.parametrize("body", [{"program": [], "revision": 1}, {"program": {}, "revision": "1"},
                                   {"program": {}}, {"revision": 1}, {"program": {}, "revision": 0}])
 def test_a_malformed_request_is_invalid_request(moto_aws: None, body: dict[str, Any]) -> None:
@@ -314,6 +329,24 @@ def test_another_containers_edit_is_seen_once_the_copy_is_older_than_the_cache_t
     later = held.checked_at + float(os.environ["PROGRAM_CACHE_SECONDS"]) + 1
     monkeypatch.setattr(program_source, "monotonic", lambda: later)
     assert accrue("m-1", "t-3", 10_000) == 400
+
+
+def test_after_an_edit_an_accrual_is_still_one_read_and_one_transaction(
+        moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    document, revision = read()
+    document["earn"]["currencies"]["USD"]["minor_per_point"] = 50
+    ok(put(document, revision), 200)
+    enroll("m-1")
+    requests: list[str] = []
+    original = Connection._make_api_call
+
+    def counting(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
+        requests.append(operation_name)
+        return original(self, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    assert accrue("m-1", "t-1", 10_000) == 200  # the new rate, with no read of the program
+    assert sorted(requests) == ["GetItem", "TransactWriteItems"], requests
 
 
 def test_put_program_installs_a_program_for_tests(moto_aws: None) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from loyalty.domain.errors import ErrorCode, InvalidProgram
 from loyalty.domain.program import Program, check, summarize, validate
-from tests.support.aws import program_document
+from loyalty.platform import program_source
+from tests.support.aws import ROOT, program_document
 
 Change = Callable[[dict[str, Any]], None]
 
@@ -31,6 +32,13 @@ def paths(change: Change) -> list[str]:
 def test_the_shipped_program_is_valid() -> None:
     program = validate(program_document())
     assert check(program) == [] and len(program.rewards) == 6
+
+
+def test_the_layer_ships_program_default_json() -> None:
+    """What a new deployment serves until its first revision is stored (sam build copies the link's target)."""
+    shipped = program_source.SHIPPED
+    assert shipped.is_symlink() and shipped.resolve() == (ROOT / "program" / "default.json").resolve()
+    assert program_source.shipped_program() == validate(program_document())
 
 
 def _set(path: str, value: Any) -> Change:

@@ -201,6 +201,17 @@ def check(program: Program) -> list[Problem]:
     return problems
 
 
+def removed_tiers(before: Program, after: Program) -> list[str]:
+    kept = {t.name for t in after.tiers}
+    return [t.name for t in before.tiers if t.name not in kept]
+
+
+def held_tiers(members: dict[str, int]) -> list[Problem]:
+    """A tier that members hold stays (its members' views, earning and reviews name it): `members` by removed tier."""
+    return [("tiers", f"{name!r} is the tier of {count} members: keep it (its threshold and multiplier may change)")
+            for name, count in members.items() if count > 0]
+
+
 def _earning(program: Program) -> list[Problem]:
     problems: list[Problem] = [] if program.earn.currencies else [("earn.currencies", "no currency earns points")]
     for code, rate in program.earn.currencies.items():

@@ -11,10 +11,10 @@ from typing import Any
 
 from ..answers import ProgramAtRevision, ProgramRevision, RevisionsPage
 from ..domain.errors import BusinessRuleRefused, ErrorCode, InvalidProgram, InvalidRequest, Throttled
-from ..domain.program import Program, summarize, validate
+from ..domain.program import Program, held_tiers, removed_tiers, summarize, validate
 from ..domain.timeutil import iso
 from ..platform import program_source
-from ..storage import program_store
+from ..storage import program_store, repository
 from ..storage.program_store import DocumentTooLarge, Revision, RevisionTaken
 from ..storage.repository import ConcurrentChange
 from .execution import MAX_ATTEMPTS, backoff
@@ -36,20 +36,28 @@ def edit(document: dict[str, Any], revision: int, author: str, now: datetime) ->
     head = _head_or_seed(now)
     if head != revision:
         raise revision_conflict(revision, head)
-    return _commit(program, revision, author, now)
+    before = program_source.at_revision(revision)
+    removed = removed_tiers(before, program)
+    if removed:  # members counted per tier (the stats counters) say whether anyone holds them
+        counted = repository.read_counters([f"tier:{name}" for name in removed])
+        held = held_tiers({name: counted[f"tier:{name}"] for name in removed})
+        if held:
+            raise InvalidProgram(held)
+    return _commit(program, revision, before, author, now)
 
 
 def install(document: dict[str, Any], author: str, now: datetime) -> int:
     """Store `document` as the next revision, whichever is in force (a set-up step of tests and scripts, never a
     route): the revision written."""
     program = validate(document)
-    return _commit(program, program_store.head(consistent=True), author, now).revision
+    head = program_store.head(consistent=True)
+    return _commit(program, head, program_source.at_revision(head) if head else None, author, now).revision
 
 
 def seed(document: dict[str, Any], now: datetime) -> int:
     """Store `document` as revision 1 unless a revision is stored already; the revision in force after."""
     with suppress(BusinessRuleRefused):  # REVISION_CONFLICT: a first revision is stored already
-        _commit(validate(document), 0, SEED_AUTHOR, now)
+        _commit(validate(document), 0, None, SEED_AUTHOR, now)
     return program_store.head(consistent=True)
 
 
@@ -72,13 +80,13 @@ def _head_or_seed(now: datetime) -> int:
     return head if head else seed(program_source.shipped_program().model_dump(mode="json", exclude_unset=True), now)
 
 
-def _commit(program: Program, edited: int, author: str, now: datetime) -> ProgramAtRevision:
-    """Write `program` as the revision after `edited` (0: the first), or REVISION_CONFLICT if another was first."""
+def _commit(program: Program, edited: int, before: Program | None, author: str, now: datetime) -> ProgramAtRevision:
+    """Write `program` as the revision after `edited` (0: the first; `before` is its program), or REVISION_CONFLICT
+    if another was first."""
     try:
         packed = program_store.compress(program.model_dump_json(exclude_unset=True))  # as sent, defaults left out
     except DocumentTooLarge as err:
         raise InvalidProgram([("", f"the document is too large for the store: {err}")]) from None
-    before = program_source.at_revision(edited) if edited else None
     info = Revision(edited + 1, iso(now), author[:MAX_AUTHOR], summarize(before, program))
     for attempt in range(MAX_ATTEMPTS):
         try:
