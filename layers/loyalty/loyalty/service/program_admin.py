@@ -5,6 +5,7 @@ A new deployment stores nothing: its readers use the program the layer ships, an
 stores that program as revision 1 (`seed`; the local run seeds at start)."""
 from __future__ import annotations
 
+import json
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
@@ -77,7 +78,7 @@ def revision_conflict(edited: int, head: int | None = None) -> BusinessRuleRefus
 
 def _head_or_seed(now: datetime) -> int:
     head = program_store.head(consistent=True)
-    return head if head else seed(program_source.shipped_program().model_dump(mode="json", exclude_unset=True), now)
+    return head if head else seed(json.loads(program_source.shipped_document()), now)
 
 
 def _commit(program: Program, edited: int, before: Program | None, author: str, now: datetime) -> ProgramAtRevision:
