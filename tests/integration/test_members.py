@@ -360,3 +360,11 @@ def test_skipping_tiers_pays_each_entry_bonus_and_the_bonus_does_not_lift_the_ti
     upgrade("m-1", T0)
     assert view("m-1")["tier"] == "Gold"  # the bonuses are not qualifying
     clean()
+
+
+def test_the_audit_finds_a_receipt_accrual_without_its_claim(moto_aws: None) -> None:
+    enroll("m-1")
+    ok(accrue("m-1", receipt("R-5")))
+    clean()
+    boto3.client("dynamodb").delete_item(TableName="ProgramTable", Key={"pk": {"S": "receipt#store-7#R-5"}})
+    assert audit_all()[1] == ["m-1: receipt#store-7#R-5 is held by nobody"]

@@ -14,7 +14,8 @@ from tests.support.aws import TEMPLATE
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SAMPLE_DAY = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # the samples' own day
-ORDER = ["enroll", "enroll_referral", "accrue_purchase", "accrue_activity", "payment_captured", "accrue_reversal",
+ORDER = ["enroll", "enroll_referral", "member_update", "accrue_purchase", "accrue_activity", "accrue_receipt",
+         "payment_captured", "accrue_reversal",
          "payment_refunded", "admin_adjustment", "redeem", "redeem_cancel", "transfer", "member_view",
          "member_history", "admin_stats", "admin_program_get", "admin_program_put", "admin_program_revisions",
          "catalog_rewards", "catalog_program", "catalog_openapi", "catalog_docs",
@@ -60,6 +61,10 @@ def test_every_sample_event_is_accepted(moto_aws: None, clock_at: Callable[[date
             assert isinstance(result, dict), (name, result)
         if name in ("schedule_daily", "points_clock_continued"):  # the run's time, not the clock's nor the delivery's
             assert result["time"] == "2026-11-23T00:05:00.000000Z", (name, result)
+        if name == "schedule_daily":  # member_update gave m-1001 the samples' day as its birthday
+            assert result["birthday_points"] == 250, result
+        if name == "accrue_receipt":
+            assert json.loads(result["body"])["accrual"]["points"] == 45, result
         if name == "referral_qualified":
             assert result["referral"]["points"] == 500, result
         if name == "enroll":

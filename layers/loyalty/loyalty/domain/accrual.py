@@ -100,10 +100,14 @@ def _earn(program: Program, member: MemberState, cmd: AccrualCommand) -> int:
         program, member, cmd.occurred_at)
 
 
+def receipt_claim_key(store_id: str, receipt_id: str) -> str:
+    return f"receipt#{store_id}#{receipt_id}"
+
+
 def receipt_claim(cmd: AccrualCommand, member_id: str) -> Claim:
     """A receipt earns once per store and receipt id, whoever sends it."""
     assert cmd.store_id is not None
-    return Claim(f"receipt#{cmd.store_id}#{cmd.transaction_id}", member_id, cmd.transaction_id,
+    return Claim(receipt_claim_key(cmd.store_id, cmd.transaction_id), member_id, cmd.transaction_id,
                  ErrorCode.RECEIPT_ALREADY_USED,
                  f"receipt {cmd.transaction_id} of store {cmd.store_id} has already earned points")
 

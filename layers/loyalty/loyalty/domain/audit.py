@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from .accrual import receipt_claim_key
 from .ledger import LedgerEntry, Lot
 from .member import MemberState
 from .program import Program
@@ -107,3 +108,14 @@ def check_stock(program: Program, used: dict[str, int], entries: Iterable[Ledger
 
 def _quantity_of(cancellation: LedgerEntry) -> int:
     return int((cancellation.detail or {}).get("quantity", 1))
+
+
+def receipt_claims(entries: Iterable[LedgerEntry]) -> list[str]:
+    """The claim keys a member's receipt accruals must hold."""
+    return [receipt_claim_key(str(e.detail["store_id"]), e.reference) for e in entries
+            if e.type == "accrual" and (e.detail or {}).get("kind") == "receipt"]
+
+
+def check_claims(member_id: str, holders: dict[str, str | None]) -> list[str]:
+    """Every receipt a member earned on is claimed by that member (so no other member could earn on it)."""
+    return [f"{key} is held by {holder or 'nobody'}" for key, holder in holders.items() if holder != member_id]

@@ -14,7 +14,9 @@ def audit_member(member_id: str) -> tuple[list[str], list[LedgerEntry]]:
     if member is None:
         return [f"{member_id}: no member item"], entries
     lots = list(repository.lots_of(member_id))
-    return [f"{member_id}: {p}" for p in audit.check_member(member, entries, lots)], entries
+    problems = audit.check_member(member, entries, lots)
+    problems += audit.check_claims(member_id, {k: repository.claim_holder(k) for k in audit.receipt_claims(entries)})
+    return [f"{member_id}: {p}" for p in problems], entries
 
 
 def audit_all() -> tuple[int, list[str]]:

@@ -137,6 +137,14 @@ def due_lots(up_to: date) -> Iterator[Lot]:
             yield lot_from_item(item)
 
 
+def claim_holder(key: str) -> str | None:
+    """The member holding a claim (a receipt), or None."""
+    try:
+        return str(ClaimItem.get(key, consistent_read=True).member_id)
+    except DoesNotExist:
+        return None
+
+
 def read_counters(names: list[str]) -> dict[str, int]:
     keys = [f"stats#{name}#{n}" for name in names for n in range(STATS_SHARDS)]
     totals = dict.fromkeys(names, 0)
