@@ -286,6 +286,15 @@ def test_a_receipt_accrual_is_reversed_like_a_purchase(moto_aws: None) -> None:
     clean()
 
 
+def test_a_first_receipt_qualifies_the_referral_as_a_first_purchase(moto_aws: None, published: list[Any]) -> None:
+    code = ok(call("POST", "/v1/members", {"member_id": "alice"}, **SERVICE))["referral_code"]
+    ok(call("POST", "/v1/members", {"member_id": "bob", "referral_code": code}, **SERVICE))
+    published.clear()
+    ok(accrue("bob", receipt("R-4")))
+    [qualified] = [detail for kind, detail in published if kind == "ReferralQualified"]
+    assert (qualified["member_id"], qualified["referee_id"], qualified["transaction_id"]) == ("alice", "bob", "R-4")
+
+
 @pytest.mark.parametrize("body", [
     receipt("R-3", channel="store"), receipt("R-3", lines=[]), {**receipt("R-3"), "store_id": ""},
     {k: v for k, v in receipt("R-3").items() if k != "store_id"}, receipt("R-3", amount=0), receipt("R-3", currency="usd"),
