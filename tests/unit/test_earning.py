@@ -7,13 +7,11 @@ from typing import Any
 
 import pytest
 
-from loyalty.answers import AccrualAnswer
-from loyalty.domain import accrual
 from loyalty.domain.earning import Purchase, PurchaseLine, purchase_points
 from loyalty.domain.errors import InvalidRequest
 from loyalty.domain.program import Program
 
-from .builders import enrolled, make_program
+from .builders import make_program
 
 T0 = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 # the design's figures, written down independently of program/default.json
@@ -171,35 +169,3 @@ def test_overlapping_promotions_multiply() -> None:
 def test_a_new_promotion_needs_no_code_only_data(program: Program) -> None:
     assert program.promotions == []  # the default program ships none active
     assert purchase_points(program, buy(1000, channel="app"), "Platinum").points == 20
-
-
-# --- challenges: a bonus once --------------------------------------------------------------------------------------
-
-def challenge_program() -> Program:
-    return make_program(challenges=[{"challenge_id": "three-in-nov", "starts_at": "2026-11-01T00:00:00Z",
-                                     "ends_at": "2026-12-01T00:00:00Z", "purchases": 3, "bonus_points": 100}])
-
-
-def accrue_purchase(program: Program, member: Any, tx: str, at: datetime, amount: int = 1000) -> int:
-    cmd = accrual.AccrualCommand(tx, "purchase", at, purchase=buy(amount, at=at))
-    answer = accrual.accrue(program, member, cmd, at).response
-    assert isinstance(answer, AccrualAnswer)
-    return answer.accrual.points
-
-
-def test_challenge_bonus_granted_once_on_the_goal_purchase() -> None:
-    program = challenge_program()
-    member = enrolled(program, "m-1", datetime(2026, 10, 1, tzinfo=UTC))
-    october = datetime(2026, 10, 30, tzinfo=UTC)
-    assert accrue_purchase(program, member, "t0", october) == 10  # before the window: does not count
-    got = [accrue_purchase(program, member, f"t{i}", T0 + timedelta(days=i)) for i in range(1, 6)]
-    assert got == [10, 10, 110, 10, 10]
-    assert member.challenges["three-in-nov"].completed
-
-
-def test_challenge_is_per_member() -> None:
-    program = challenge_program()
-    a = enrolled(program, "m-a", T0)
-    b = enrolled(program, "m-b", T0)
-    assert [accrue_purchase(program, a, f"a{i}", T0) for i in range(3)] == [10, 10, 110]
-    assert [accrue_purchase(program, b, f"b{i}", T0) for i in range(2)] == [10, 10]

@@ -33,6 +33,14 @@ class ExpiringPoints(Answer):
     points: int
 
 
+class ChallengeStatus(Answer):
+    challenge_id: str
+    progress: int = Field(description="towards the goal within the current window (purchases, minor units spent, "
+                                      "categories, streak days or activities)")
+    target: int
+    completed_at: str | None = Field(description="when the current window's bonus was granted; null until then")
+
+
 class MemberView(Answer):
     member_id: str
     tier: str
@@ -44,6 +52,7 @@ class MemberView(Answer):
     segments: list[str] = Field([], description="segments the member belongs to (set by a service or an admin)")
     birthday: str | None = Field(None, description="MM-DD; the points clock credits the birthday bonus on that day")
     tier_benefits: list[str] = Field([], description="what the member's current tier gives")
+    challenges: list[ChallengeStatus] = Field([], description="the live challenges the member takes part in")
 
 
 class Accrual(Answer):

@@ -130,6 +130,20 @@ class ReferralQualified(EventDetail):
     qualified_at: str = Field(description="when that purchase was accrued; the bonus is dated then")
 
 
+class CompletedWindow(_Part):
+    kind: Literal["calendar_month", "days", "challenge"]
+    starts_at: str = Field(description="the window's first instant (UTC midnight)")
+    ends_at: str = Field(description="the instant after the window (exclusive)")
+
+
+class ChallengeCompleted(EventDetail):
+    member_id: str
+    challenge_id: str
+    window: CompletedWindow = Field(description="the window whose goal was reached: its bonus is granted once")
+    bonus_points: int = Field(description="credited at once, available, not qualifying")
+    completed_at: str
+
+
 class PointsClockContinued(EventDetail):
     time: str = Field(description="the interrupted run's time; the continuation runs as of it")
 
@@ -137,7 +151,7 @@ class PointsClockContinued(EventDetail):
 EVENTS: dict[str, type[EventDetail]] = {cls.__name__: cls for cls in (
     PointsAccrued, PointsReversed, PointsRedeemed, RedemptionCancelled, PointsTransferred, PointsAdjusted,
     PointsReleased, PointsExpired, PointsExpiringSoon, TierChanged, MemberEnrolled, ReferralQualified,
-    PointsClockContinued)}
+    ChallengeCompleted, PointsClockContinued)}
 
 
 Event = tuple[str, dict[str, Any]]  # (detail-type, detail) as it goes on the bus

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from ..answers import Accrual, AccrualAnswer, Referral, ReferralAnswer, Reversal, ReversalAnswer
-from ..events import PointsAccrued, PointsReversed, ReferralQualified
-from . import earning
+from ..events import ChallengeCompleted, CompletedWindow, PointsAccrued, PointsReversed, ReferralQualified
+from . import challenges, earning
 from .errors import BusinessRuleRefused, ErrorCode, InvalidRequest
 from .ledger import Claim, Command, LedgerEntry, Lot, Posting, entry_key
-from .member import ChallengeProgress, MemberState
+from .member import MemberState
 from .program import Program
 from .timeutil import day_start, expiry_date, iso
 
@@ -71,19 +71,19 @@ def bonus_lot(program: Program, member: MemberState, lot_id: str, source: str, p
     return lot
 
 
-def _challenge_bonus(program: Program, member: MemberState, at: datetime) -> int:
-    bonus = 0
-    live = {c.challenge_id for c in program.challenges}
-    member.challenges = {k: v for k, v in member.challenges.items() if k in live}
-    for challenge in program.challenges:
-        progress = member.challenges.setdefault(challenge.challenge_id, ChallengeProgress())
-        if progress.completed or not challenge.starts_at <= at < challenge.ends_at:
-            continue
-        progress.purchases += 1
-        if progress.purchases >= challenge.purchases:
-            progress.completed = True
-            bonus += challenge.bonus_points
-    return bonus
+def _grant(program: Program, member: MemberState, done: challenges.Completion, posting: Posting) -> None:
+    """A reached goal's bonus: a lot available at once and not qualifying (a bonus, like the welcome points), with
+    its own history entry keyed by challenge and window, in the transaction of the accrual that reached it."""
+    challenge, key = done.challenge, done.entry_key
+    points = challenge.bonus_points
+    posting.new_lots.append(bonus_lot(program, member, key, "challenge", points, done.completed_at, qualifying=False))
+    posting.entries.append(LedgerEntry(member.member_id, key, "accrual", points, done.completed_at,
+                                       challenge.challenge_id, detail={"kind": "challenge", "window": done.window.key}))
+    posting.count("issued", points)
+    window = CompletedWindow(kind=done.window.kind, starts_at=day_start(done.window.start),
+                             ends_at=day_start(done.window.end))
+    posting.events.append(ChallengeCompleted(member_id=member.member_id, challenge_id=challenge.challenge_id,
+                                             window=window, bonus_points=points, completed_at=iso(done.completed_at)))
 
 
 def _earn(program: Program, member: MemberState, cmd: AccrualCommand) -> int:
@@ -96,8 +96,7 @@ def _earn(program: Program, member: MemberState, cmd: AccrualCommand) -> int:
         member.activity_dates[cmd.activity] = kept
         return points
     assert cmd.purchase is not None
-    return earning.purchase_points(program, cmd.purchase, member.tier).points + _challenge_bonus(
-        program, member, cmd.occurred_at)
+    return earning.purchase_points(program, cmd.purchase, member.tier).points
 
 
 def receipt_claim_key(store_id: str, receipt_id: str) -> str:
@@ -141,6 +140,10 @@ def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: date
                      available_at=iso(pending_until) if pending_until else iso(now),
                      expires_at=day_start(lot.expires_on))
     posting.events.append(PointsAccrued(member_id=member.member_id, **answer.model_dump(), kind=cmd.kind))
+    member.challenges = challenges.prune(program, member.challenges, now.date(), (now - MAX_AGE).date())
+    for done in challenges.record(program, member.challenges, member.segments, cmd.occurred_at, now, cmd.purchase,
+                                  cmd.activity if cmd.kind == "activity" else None):
+        _grant(program, member, done, posting)
     if cmd.earns_as_purchase and member.referred_by and not member.referral_paid:
         member.referral_paid = True
         posting.events.append(ReferralQualified(member_id=member.referred_by, referee_id=member.member_id,

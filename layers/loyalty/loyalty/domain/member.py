@@ -6,14 +6,10 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel
 
 from ..answers import Balance, ExpiringPoints, MemberView, NextTier
-from . import tiers
+from . import challenges, tiers
+from .challenges import ChallengeProgress
 from .program import Program
 from .wallet import Wallet
-
-
-class ChallengeProgress(BaseModel):
-    purchases: int = 0
-    completed: bool = False
 
 
 class MemberState(BaseModel):
@@ -27,7 +23,7 @@ class MemberState(BaseModel):
     lifetime: int = 0
     qualifying_by_day: dict[str, int] = {}
     activity_dates: dict[str, list[str]] = {}
-    challenges: dict[str, ChallengeProgress] = {}
+    challenges: dict[str, ChallengeProgress] = {}  # progress of the live challenges (domain.challenges)
     review_on: str | None = None  # next tier review date (ISO)
     segments: list[str] = []
     # profile and bonuses (Step 5 members): the birthday as MM-DD, the last year its bonus was credited, the tiers
@@ -57,4 +53,5 @@ class MemberState(BaseModel):
             expiring=[ExpiringPoints(date=d, points=p) for d, p in self.wallet.expiring(today, until)],
             segments=list(self.segments), birthday=self.birthday,
             tier_benefits=list(program.tier(self.tier).benefits),
+            challenges=challenges.statuses(program, self.challenges, self.segments, today),
         )

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from .errors import InvalidProgram
 
@@ -61,14 +61,84 @@ class Promotion(_Doc):
     tiers: list[str] = []
 
 
-class Challenge(_Doc):
-    """A goal ("3 purchases in the window") that grants a bonus once per member."""
+class PurchasesGoal(_Doc):
+    purchases: int = Field(gt=0, le=10_000, description="purchases (receipts included) in the window")
 
-    challenge_id: str
-    starts_at: datetime
-    ends_at: datetime
-    purchases: int = Field(gt=0)
-    bonus_points: int = Field(gt=0)
+
+class SpendGoal(_Doc):
+    spend_minor: int = Field(gt=0, le=10**13, description="amount spent in the window, minor units")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="only purchases in this currency count")
+
+
+class CategoriesGoal(_Doc):
+    distinct_categories: int = Field(gt=0, le=100, description="different line categories bought in the window")
+
+
+class StreakGoal(_Doc):
+    checkin_streak: int = Field(gt=0, le=366, description="check-ins on this many consecutive UTC days")
+
+
+class ActivityGoal(_Doc):
+    activity: str = Field(min_length=1, max_length=64)
+    count: int = Field(gt=0, le=10_000, description="accruals of this activity in the window")
+
+
+def _goal_kind(value: Any) -> str | None:
+    """The goal's kind is the key it has (a pydantic discriminator, so an error names one kind, not five)."""
+    keys = set(value) if isinstance(value, dict) else {k for k in GOAL_KINDS if hasattr(value, k)}
+    return next((k for k in GOAL_KINDS if k in keys), None)
+
+
+GOAL_KINDS = ("purchases", "spend_minor", "distinct_categories", "checkin_streak", "activity")
+ChallengeGoal = Annotated[
+    Annotated[PurchasesGoal, Tag("purchases")] | Annotated[SpendGoal, Tag("spend_minor")]
+    | Annotated[CategoriesGoal, Tag("distinct_categories")] | Annotated[StreakGoal, Tag("checkin_streak")]
+    | Annotated[ActivityGoal, Tag("activity")],
+    Discriminator(_goal_kind, custom_error_type="invalid_goal", custom_error_message=(
+        "goal must be one of {purchases}, {spend_minor, currency}, {distinct_categories}, {checkin_streak}, "
+        "{activity, count}"))]
+
+
+class RollingWindow(_Doc):
+    days: int = Field(gt=0, le=366, description="the last n UTC days, today included")
+
+
+ChallengeWindow = Literal["calendar_month", "challenge"] | RollingWindow
+
+
+class Challenge(_Doc):
+    """A goal counted from a member's accruals over a window; reaching it grants `bonus_points` once per window."""
+
+    challenge_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    goal: ChallengeGoal
+    window: ChallengeWindow
+    segments: list[str] = Field(default=[], description="only members in one of these take part; empty: everyone")
+    bonus_points: int = Field(gt=0, le=10**9)
+
+    @property
+    def target(self) -> int:
+        goal = self.goal
+        if isinstance(goal, PurchasesGoal):
+            return goal.purchases
+        if isinstance(goal, SpendGoal):
+            return goal.spend_minor
+        if isinstance(goal, CategoriesGoal):
+            return goal.distinct_categories
+        if isinstance(goal, StreakGoal):
+            return goal.checkin_streak
+        return goal.count
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Challenge:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if isinstance(self.goal, StreakGoal) and isinstance(self.window, RollingWindow) \
+                and self.window.days < self.goal.checkin_streak:
+            raise ValueError(f"a streak of {self.goal.checkin_streak} days cannot fit a window of {self.window.days}")
+        return self
 
 
 RewardType = Literal["gift", "discount", "donation", "miles", "cashback", "experience", "coupon", "partner"]

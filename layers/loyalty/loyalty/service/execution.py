@@ -63,6 +63,11 @@ def execute(member_id: str, key: str, command: Command | None, build: Callable[[
         try:
             repository.commit(posting)
         except KeyAlreadyUsed as used:
+            if used.member_id == member_id and used.key != key:
+                # another key of the posting (a challenge's window) was taken by a concurrent write: re-read
+                metrics.add_metric(name="WriteConflict", unit="Count", value=1)
+                backoff(attempt)
+                continue
             if (used.member_id, used.key) != (member_id, key):
                 raise
             previous = replay(member_id, key, sent, answer)
