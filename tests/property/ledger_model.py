@@ -16,6 +16,12 @@ ACTIVITIES = {"review": (50, 5, 30), "checkin": (5, 1, 1), "profile_completed": 
 REWARDS = {"coffee": (500, None, None, True), "five-off": (1000, None, None, True),
            "charity-100": (100, None, None, False), "miles-500": (1000, None, None, True),
            "cashback-10": (2000, None, None, True), "lounge": (8000, "Gold", 10, True)}  # cost, min tier, stock, code
+# a challenge in the program: 3 purchases in a calendar month (of the purchase's date) earn a bonus once that month,
+# available at once and not qualifying
+CHALLENGE = {"challenge_id": "three-a-month", "name": "Three purchases a month", "starts_at": "2031-01-01T00:00:00Z",
+             "ends_at": "2040-01-01T00:00:00Z", "goal": {"purchases": 3}, "window": "calendar_month",
+             "bonus_points": 150}
+CHALLENGE_TARGET, CHALLENGE_BONUS = 3, 150
 WELCOME, REFERRAL, PENDING_DAYS, EXPIRY_DAYS, WINDOW_DAYS, REVIEW_DAYS, SOON_DAYS = 100, 500, 14, 365, 365, 365, 30
 
 
@@ -78,6 +84,8 @@ class Member:
     lots: dict[str, AccrualLot] = field(default_factory=dict)
     redemptions: dict[str, Redemption] = field(default_factory=dict)
     reached: set[str] = field(default_factory=set)
+    challenge_purchases: dict[str, int] = field(default_factory=dict)  # month (YYYY-MM) -> purchases counted
+    challenge_done: dict[str, str] = field(default_factory=dict)  # month -> when its bonus was granted
 
     # --- points per expiry date ---------------------------------------------------------------------------------
     @property
@@ -133,6 +141,25 @@ class Member:
         return [{"date": d, "points": p} for d, p in sorted(self.buckets.items())
                 if today.isoformat() < d <= until and p > 0]
 
+    # --- the challenge ------------------------------------------------------------------------------------------
+    def count_purchase(self, occurred: datetime, now: datetime) -> bool:
+        """A purchase counts in its own month until that month's goal is reached; True when this one reaches it."""
+        month = occurred.strftime("%Y-%m")
+        if month in self.challenge_done:
+            return False
+        self.challenge_purchases[month] = self.challenge_purchases.get(month, 0) + 1
+        if self.challenge_purchases[month] < CHALLENGE_TARGET:
+            return False
+        self.challenge_done[month] = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        self.credit(expiry(now), CHALLENGE_BONUS)
+        self.lifetime += CHALLENGE_BONUS
+        return True
+
+    def challenges(self, today: date) -> list[dict[str, object]]:
+        month = today.strftime("%Y-%m")
+        return [{"challenge_id": CHALLENGE["challenge_id"], "progress": self.challenge_purchases.get(month, 0),
+                 "target": CHALLENGE_TARGET, "completed_at": self.challenge_done.get(month)}]
+
     # --- qualifying points and tiers ----------------------------------------------------------------------------
     def qualifying(self, today: date) -> int:
         horizon = (today - timedelta(days=WINDOW_DAYS)).isoformat()
@@ -182,7 +209,8 @@ class Member:
         return {"member_id": self.member_id, "tier": self.tier, "referral_code": self.referral_code,
                 "balance": {"available": self.available, "pending": self.pending, "lifetime": self.lifetime,
                             "qualifying": qualifying},
-                "next_tier": nxt, "expiring": self.expiring(today), "segments": [], "birthday": None}
+                "next_tier": nxt, "expiring": self.expiring(today), "segments": [], "birthday": None,
+                "challenges": self.challenges(today)}
 
 
 def reversal_take(lot: AccrualLot, refund: int) -> int:

@@ -23,11 +23,12 @@ from loyalty.platform.program_source import current_program
 from loyalty.service.ledger_audit import audit_all, audit_member
 from loyalty.storage import repository
 from tests.support.api import ADMIN, SERVICE
-from tests.support.aws import TEMPLATE
+from tests.support.aws import TEMPLATE, program_document, put_program
 from tests.support.functions import Answer, bus_event, call, module, scheduled
 
 from .ledger_model import (
     ACTIVITIES,
+    CHALLENGE,
     PENDING_DAYS,
     REFERRAL,
     REWARDS,
@@ -213,6 +214,7 @@ class LedgerMachine(RuleBasedStateMachine):
             m.credit(lot.expires_on, points)
         m.lifetime += points
         m.qualify(lot.earned_day, points)
+        self.check_challenge(member, occurred, now)
         got = answer.body["accrual"]
         assert (got["transaction_id"], got["points"], got["status"]) == (tx, points, "pending" if pending else "available")
         assert moment(got["available_at"]) == hold_ends
@@ -228,6 +230,25 @@ class LedgerMachine(RuleBasedStateMachine):
             referrer.credit(expiry(now), REFERRAL)
             referrer.lifetime += REFERRAL
             referrer.qualify(now.date().isoformat(), REFERRAL)
+
+    def check_challenge(self, member: str, occurred: datetime, now: datetime) -> None:
+        """The purchase counts towards the program's challenge; the one that reaches it is announced (once a month)."""
+        m = self.members[member]
+        completed = [(d["member_id"], d["challenge_id"], d["bonus_points"], d["window"]["starts_at"], d["completed_at"])
+                     for kind, d in Bus.announced if kind == "ChallengeCompleted"]
+        if m.count_purchase(occurred, now):
+            OUTCOMES["challenge completed"] += 1
+            month = f"{occurred.strftime('%Y-%m')}-01"
+            assert completed == [(member, CHALLENGE["challenge_id"], CHALLENGE["bonus_points"], day_start(month),
+                                  m.challenge_done[occurred.strftime("%Y-%m")])]
+        else:
+            assert completed == []
+
+    @rule(member=st.sampled_from(MEMBERS), count=st.integers(1, 3), back=st.sampled_from([None, timedelta(days=2)]))
+    def purchases_towards_the_challenge(self, member: str, count: int, back: timedelta | None) -> None:
+        """Small purchases in a row, so that a month's goal is reached (and passed) often."""
+        for _ in range(count):
+            self.purchase(member, 500, "USD", [], back, "store")
 
     @rule(member=MEMBER, activity=st.sampled_from([*ACTIVITIES, "dance"]))
     def activity(self, member: str, activity: str) -> None:
@@ -499,6 +520,7 @@ class LedgerMachine(RuleBasedStateMachine):
 @pytest.fixture
 def simulated_clock(moto_aws: None, monkeypatch: pytest.MonkeyPatch, published: list[Any]) -> None:
     Bus.announced = published
+    put_program({**program_document(), "challenges": [CHALLENGE]})
     for logical_id in TEMPLATE.functions():
         mod = module(logical_id)
         if hasattr(mod, "utcnow"):
