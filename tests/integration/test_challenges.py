@@ -127,6 +127,23 @@ def test_a_payment_captured_event_counts_too(moto_aws: None, published: Publishe
     assert view("m-1")["challenges"][0]["completed_at"] is not None
 
 
+def test_a_challenge_removed_and_put_back_never_grants_a_window_twice(
+        moto_aws: None, clock_at: Callable[[datetime], None], published: Published) -> None:
+    install(challenge(goal={"purchases": 1}, window="challenge"))
+    clock_at(NOV)
+    ok(call("POST", "/v1/members", {"member_id": "m-1"}, **SERVICE))
+    ok(purchase("m-1", "t-1"))
+    install()  # removed: the member forgets its progress at its next accrual
+    ok(purchase("m-1", "t-2"))
+    install(challenge(goal={"purchases": 1}, window="challenge"))  # back, with the window already granted
+    third = ok(purchase("m-1", "t-3"))
+    assert third["accrual"]["points"] == 20 and third["member"]["balance"]["available"] == 400
+    assert [h["entry_id"] for h in history("m-1") if h["entry_id"].startswith("challenge#")] == [
+        "challenge#three-in-a-month#2026-11-01"]
+    assert len(completed(published)) == 1
+    assert audit_all()[1] == []
+
+
 def test_without_challenges_the_view_lists_none(moto_aws: None) -> None:
     ok(call("POST", "/v1/members", {"member_id": "m-1"}, **SERVICE))
     assert view("m-1")["challenges"] == []

@@ -111,7 +111,8 @@ def receipt_claim(cmd: AccrualCommand, member_id: str) -> Claim:
                  f"receipt {cmd.transaction_id} of store {cmd.store_id} has already earned points")
 
 
-def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: datetime) -> Posting:
+def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: datetime,
+           taken: frozenset[str] = frozenset()) -> Posting:
     """Credit what a purchase or an activity earns: purchases wait `pending_days`, activities are available.
     A referee's first purchase also announces that its referrer qualified (`pay_referral` credits the referrer,
     in the referrer's own transaction: this one touches one member)."""
@@ -142,7 +143,7 @@ def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: date
     posting.events.append(PointsAccrued(member_id=member.member_id, **answer.model_dump(), kind=cmd.kind))
     member.challenges = challenges.prune(program, member.challenges, now.date(), (now - MAX_AGE).date())
     for done in challenges.record(program, member.challenges, member.segments, cmd.occurred_at, now, cmd.purchase,
-                                  cmd.activity if cmd.kind == "activity" else None):
+                                  cmd.activity if cmd.kind == "activity" else None, taken):
         _grant(program, member, done, posting)
     if cmd.earns_as_purchase and member.referred_by and not member.referral_paid:
         member.referral_paid = True

@@ -56,7 +56,12 @@ class Completion:
 
     @property
     def entry_key(self) -> str:
-        return f"challenge#{self.challenge.challenge_id}#{self.window.key}"
+        return entry_key(self.challenge, self.window)
+
+
+def entry_key(challenge: Challenge, window: Window) -> str:
+    """The ledger key of a window's bonus: written with "must not exist", so it is granted once."""
+    return f"challenge#{challenge.challenge_id}#{window.key}"
 
 
 def _next_month(day: date) -> date:
@@ -178,8 +183,10 @@ def prune(program: Program, challenges: dict[str, ChallengeProgress], today: dat
 
 
 def record(program: Program, challenges: dict[str, ChallengeProgress], segments: list[str], occurred_at: datetime,
-           now: datetime, purchase: Purchase | None, activity: str | None) -> list[Completion]:
-    """Count one accrual towards every challenge it takes part in; returns the goals it reached.
+           now: datetime, purchase: Purchase | None, activity: str | None,
+           taken: frozenset[str] = frozenset()) -> list[Completion]:
+    """Count one accrual towards every challenge it takes part in; returns the goals it reached whose bonus is still
+    to grant (`taken`: bonus keys a write found already in the ledger; their windows are done, nothing is granted).
 
     A calendar month or a whole challenge is the window of the accrual's day (a late purchase counts in the month it
     was made); a rolling window is the n days ending today (an accrual dated before them counts for none)."""
@@ -208,7 +215,8 @@ def record(program: Program, challenges: dict[str, ChallengeProgress], segments:
             progress.figures[bucket] = progress.figures.get(bucket, 0) + added
         if progress_of(challenge, progress, window, today if _rolling(challenge) else day) >= challenge.target:
             progress.completed[window.key] = iso(now)
-            done.append(Completion(challenge, window, now))
+            if entry_key(challenge, window) not in taken:
+                done.append(Completion(challenge, window, now))
     return done
 
 

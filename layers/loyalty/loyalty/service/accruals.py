@@ -14,11 +14,13 @@ from .execution import execute
 
 
 def accrue(member_id: str, cmd: accrual.AccrualCommand, now: datetime) -> AccrualAnswer:
+    taken: set[str] = set()  # challenge bonus keys a write found already granted
+
     def build() -> Posting:
         accrual.check_occurred_at(cmd.occurred_at, now)  # in build: a replay still answers as it did
-        return accrual.accrue(current_program(), member_or_404(member_id), cmd, now)
+        return accrual.accrue(current_program(), member_or_404(member_id), cmd, now, frozenset(taken))
 
-    return execute(member_id, entry_key("accrual", cmd.transaction_id), cmd, build, AccrualAnswer)
+    return execute(member_id, entry_key("accrual", cmd.transaction_id), cmd, build, AccrualAnswer, taken)
 
 
 def pay_referral(referrer_id: str, referee_id: str, qualified_at: datetime) -> ReferralAnswer:

@@ -43,9 +43,12 @@ def replay(member_id: str, key: str, sent: str | None, answer: type[T]) -> T | N
     return answer.model_validate(entry.response)  # its events went out with the original write (outbox)
 
 
-def execute(member_id: str, key: str, command: Command | None, build: Callable[[], Posting], answer: type[T]) -> T:
+def execute(member_id: str, key: str, command: Command | None, build: Callable[[], Posting], answer: type[T],
+            taken: set[str] | None = None) -> T:
     """`build` reads the state and returns the posting, one of whose entries carries the idempotency key.
-    With no command the operation is not replayable: a second application is refused as ALREADY_APPLIED."""
+    With no command the operation is not replayable: a second application is refused as ALREADY_APPLIED.
+    Another key of the posting (a challenge window's bonus) found written is added to `taken`, which `build` reads
+    on the next attempt, so that it is never written twice and the operation still applies."""
     sent = None if command is None else fingerprint(command)
     for attempt in range(MAX_ATTEMPTS):
         try:
@@ -63,8 +66,8 @@ def execute(member_id: str, key: str, command: Command | None, build: Callable[[
         try:
             repository.commit(posting)
         except KeyAlreadyUsed as used:
-            if used.member_id == member_id and used.key != key:
-                # another key of the posting (a challenge's window) was taken by a concurrent write: re-read
+            if taken is not None and used.member_id == member_id and used.key != key:
+                taken.add(used.key)  # a concurrent write (or an earlier one) granted it: re-read, without it
                 metrics.add_metric(name="WriteConflict", unit="Count", value=1)
                 backoff(attempt)
                 continue
