@@ -144,6 +144,23 @@ def test_a_challenge_removed_and_put_back_never_grants_a_window_twice(
     assert audit_all()[1] == []
 
 
+def test_receipts_count_as_purchases_for_members_of_the_segment(
+        moto_aws: None, clock_at: Callable[[datetime], None], published: Published) -> None:
+    install(challenge(goal={"purchases": 2}, segments=["vip"]))
+    clock_at(NOV)
+    for member_id in ("m-1", "m-2"):
+        ok(call("POST", "/v1/members", {"member_id": member_id}, **SERVICE))
+    ok(call("PATCH", "/v1/members/m-1", {"segments": ["vip"]}, **SERVICE), 200)
+    for member_id in ("m-1", "m-2"):
+        ok(purchase(member_id, f"{member_id}-t-1"))
+        body = {"transaction_id": f"{member_id}-r-1", "kind": "receipt", "store_id": "store-7", "amount_minor": 1_500,
+                "currency": "USD"}
+        ok(call("POST", f"/v1/members/{member_id}/accruals", body, **SERVICE))
+    assert [e["member_id"] for e in completed(published)] == ["m-1"]  # m-2 is in no segment: it takes no part
+    assert view("m-1")["challenges"][0]["progress"] == 2 and view("m-2")["challenges"] == []
+    assert audit_all()[1] == []
+
+
 def test_without_challenges_the_view_lists_none(moto_aws: None) -> None:
     ok(call("POST", "/v1/members", {"member_id": "m-1"}, **SERVICE))
     assert view("m-1")["challenges"] == []
