@@ -11,7 +11,8 @@ from ..domain.errors import ErrorCode, Forbidden
 SERVICE_SCOPE = "loyalty/service"
 ADMIN_SCOPE = "loyalty/admin"
 
-Action = Literal["enroll", "read", "accrue", "reverse", "redeem", "cancel", "transfer", "adjust", "stats"]
+Action = Literal["enroll", "read", "accrue", "reverse", "redeem", "cancel", "transfer", "adjust", "stats",
+                 "simulate"]
 
 # what each kind of caller may do; a member may only act on itself
 MEMBER_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "redeem", "cancel", "transfer"})

@@ -29,6 +29,9 @@ class MemberState(BaseModel):
     activity_dates: dict[str, list[str]] = {}
     challenges: dict[str, ChallengeProgress] = {}
     review_on: str | None = None  # next tier review date (ISO)
+    segments: list[str] = []
+    has_purchased: bool = False  # a purchase was accrued: `first_purchase` promotions no longer apply
+    promotion_uses: dict[str, int] = {}  # times it got each promotion with a per-member limit (live ones only)
     version: int | None = None  # optimistic lock, owned by storage
 
     def qualifying(self, program: Program, today: date) -> int:
