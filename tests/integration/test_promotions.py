@@ -261,5 +261,8 @@ def test_the_simulation_may_look_ahead_and_is_for_admins_only(moto_aws: None) ->
                 {"purchase": SIMULATED, "member_id": "m-1"}, {"segments": ["a b"], "purchase": SIMULATED}, {}):
         refused = call("POST", "/v1/admin/simulations/accrual", bad, **ADMIN)
         assert refused.status == 422 and refused.body["error"]["code"] == "INVALID_REQUEST", (bad, refused.body)
-    unknown = call("POST", "/v1/admin/simulations/accrual", {"purchase": {**SIMULATED, "currency": "GBP"}}, **ADMIN)
-    assert unknown.status == 422 and unknown.body["error"]["code"] == "UNSUPPORTED_CURRENCY"
+    for purchase_, code in [({**SIMULATED, "currency": "GBP"}, "UNSUPPORTED_CURRENCY"),
+                            ({**SIMULATED, "occurred_at": "9999-12-31T23:59:59Z"}, "OCCURRED_AT_IN_FUTURE"),
+                            ({**SIMULATED, "occurred_at": "2001-01-01T00:00:00Z"}, "OCCURRED_AT_TOO_OLD")]:
+        refused = call("POST", "/v1/admin/simulations/accrual", {"purchase": purchase_}, **ADMIN)
+        assert refused.status == 422 and refused.body["error"]["code"] == code, refused.body

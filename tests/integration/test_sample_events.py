@@ -17,6 +17,7 @@ SAMPLE_DAY = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # the samples' own day
 ORDER = ["enroll", "enroll_referral", "accrue_purchase", "accrue_activity", "payment_captured", "accrue_reversal",
          "payment_refunded", "admin_adjustment", "redeem", "redeem_cancel", "transfer", "member_view",
          "member_history", "admin_stats", "catalog_rewards", "catalog_program", "catalog_openapi", "catalog_docs",
+         "admin_simulate_accrual",
          "points_accrued", "referral_qualified", "schedule_daily", "points_clock_continued", "schedule_tier_review",
          "schedule_weekly", "member_stream"]
 

@@ -166,7 +166,11 @@ def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: date
 def simulate(program: Program, tier: str | None, segments: list[str], cmd: AccrualCommand, now: datetime,
              budget: earning.Budgets) -> AccrualSimulation:
     """What `accrue` would answer for a member of that tier (the first one by default) and those segments, who
-    has no history: before any per-member limit, and a first purchase. Any `occurred_at` may be simulated."""
+    has no history: before any per-member limit, and a first purchase. `occurred_at` may be up to a year ahead."""
+    if cmd.occurred_at > now + MAX_SIMULATION_AHEAD:
+        raise InvalidRequest(ErrorCode.OCCURRED_AT_IN_FUTURE, "a simulation may look at most 366 days ahead")
+    if cmd.occurred_at < now - MAX_AGE:
+        raise InvalidRequest(ErrorCode.OCCURRED_AT_TOO_OLD, "occurred_at may not be more than 30 days in the past")
     name = tier or program.tiers[0].name
     if name not in {t.name for t in program.tiers}:
         raise InvalidRequest(ErrorCode.INVALID_REQUEST, f"tier: {name} is not a tier of the program")
@@ -245,6 +249,7 @@ def _take_back_promotions(lot: Lot, take: int) -> list[tuple[PromotionGrant, int
 
 MAX_CLOCK_SKEW = timedelta(minutes=1)
 MAX_AGE = timedelta(days=30)
+MAX_SIMULATION_AHEAD = timedelta(days=366)
 
 
 def check_occurred_at(occurred_at: datetime, now: datetime) -> None:
