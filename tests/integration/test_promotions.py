@@ -183,6 +183,23 @@ def test_budgets_of_every_size_are_split_and_never_exceeded(moto_aws: None) -> N
     clean()
 
 
+def test_a_spent_budget_costs_a_container_one_cancelled_write_per_slice_once(moto_aws: None,
+                                                                          writes: Counter[str]) -> None:
+    install(promotion("spent", bonus_points=10_000, budget_points=20_000))  # two slices of one bonus each
+    for m in ("m-0", "m-1", "m-2"):
+        enroll(m)
+    assert [len(purchase(m, "t-1")["promotions"]) for m in ("m-0", "m-1")] == [1, 1]
+    budgets.given_back()  # a container that has not yet met a short slice (m-1 may have met one)
+    writes.clear()
+    assert purchase("m-2", "t-1")["promotions"] == []
+    # one member read, one cancelled write per slice (rebuilt on the same read), the write without the promotion
+    assert (writes["GetItem"], writes["TransactWriteItems"]) == (1, 3)
+    assert purchase("m-2", "t-2")["promotions"] == []
+    assert (writes["GetItem"], writes["TransactWriteItems"]) == (2, 4)  # this container knows the slices are short
+    assert drawn("spent") == 20_000
+    clean()
+
+
 def test_twenty_four_concurrent_purchases_never_exceed_the_budget(moto_aws: None, quick_backoff: None) -> None:
     install(promotion("flash", bonus_points=5_000, budget_points=60_000), promotion("always", bonus_points=1))
     members = [f"m-{n}" for n in range(24)]

@@ -7,6 +7,7 @@ from ..answers import AccrualAnswer, AccrualSimulation, ReferralAnswer, Reversal
 from ..domain import accrual
 from ..domain.errors import ErrorCode, NotFound
 from ..domain.ledger import Posting, entry_key
+from ..domain.member import MemberState
 from ..platform.program_source import current_program
 from ..storage import repository
 from . import budgets
@@ -16,10 +17,18 @@ from .execution import execute
 
 def accrue(member_id: str, cmd: accrual.AccrualCommand, now: datetime) -> AccrualAnswer:
     budget = budgets.SliceChooser()
+    as_read: list[MemberState] = []  # the member as read, while only budget slices refused the write
 
     def build() -> Posting:
         accrual.check_occurred_at(cmd.occurred_at, now)  # in build: a replay still answers as it did
-        return accrual.accrue(current_program(), member_or_404(member_id), cmd, now, budget)
+        program = current_program()
+        if budget.refused_last and as_read:  # the write was refused for a budget slice: no need to read again
+            member = as_read[0].model_copy(deep=True)
+        else:
+            member = member_or_404(member_id)
+            as_read[:] = [member.model_copy(deep=True)] if any(p.budget_points for p in program.promotions) else []
+        budget.refused_last = False
+        return accrual.accrue(program, member, cmd, now, budget)
 
     return execute(member_id, entry_key("accrual", cmd.transaction_id), cmd, build, AccrualAnswer, budget)
 

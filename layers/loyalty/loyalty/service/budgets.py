@@ -35,6 +35,7 @@ class SliceChooser:
 
     def __init__(self) -> None:
         self._refused: set[tuple[str, int]] = set()
+        self.refused_last = False  # the last write was cancelled for a slice only: the member read still holds
 
     def draw(self, promotion: Promotion, points: int) -> int | None:
         now = time.monotonic()
@@ -50,6 +51,7 @@ class SliceChooser:
             _short.pop(old, None)  # containers run one request at a time; the tests run many on threads
         key = (draw.promotion_id, draw.slice)
         self._refused.add(key)
+        self.refused_last = True
         seen = _short.get(key)
         _short[key] = (draw.points if seen is None else min(draw.points, seen[0]), now)
 
