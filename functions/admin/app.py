@@ -1,4 +1,5 @@
-"""AdminFunction: manual adjustments, program figures and the program document (read, edit, revisions)."""
+"""AdminFunction: manual adjustments, program figures, the program document (read, edit, revisions) and accrual
+simulations."""
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -8,12 +9,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from loyalty.answers import AdjustmentAnswer, ProgramAtRevision, RevisionsPage, Stats
+from loyalty.answers import AccrualSimulation, AdjustmentAnswer, ProgramAtRevision, RevisionsPage, Stats
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
-from loyalty.api.schemas import AdjustmentRequest, Id, ProgramEdit
+from loyalty.api.schemas import AccrualSimulationRequest, AdjustmentRequest, Id, ProgramEdit, accrual_command
 from loyalty.domain.spending import AdjustmentCommand
 from loyalty.platform.observability import logger, metrics, tracer
-from loyalty.service import admin, program_admin
+from loyalty.service import accruals, admin, program_admin
 from loyalty.service.common import utcnow
 
 app = http_resolver()
@@ -60,6 +61,15 @@ def get_program_revisions(limit: Annotated[int, Query(), Field(ge=1, le=100)] = 
                           cursor: Annotated[str | None, Query(max_length=12)] = None) -> RevisionsPage:
     caller(app).allow("program")
     return program_admin.revisions(limit, cursor, utcnow())
+
+
+@app.post("/v1/admin/simulations/accrual", status_code=200, operation_id="simulate_accrual",
+          summary="What an accrual would earn a member of a tier and segments (promotions included); writes nothing",
+          tags=["admin"], responses=responses(401, 403, 413, 415, 422))
+def post_accrual_simulation(body: Annotated[AccrualSimulationRequest, Body()]) -> AccrualSimulation:
+    caller(app).allow("simulate")
+    now = utcnow()
+    return accruals.simulate(body.tier, body.segments, accrual_command(body.purchase, now), now)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

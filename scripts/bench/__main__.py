@@ -48,9 +48,9 @@ from loyalty.domain.ledger import LedgerEntry, Lot, Posting
 from loyalty.domain.member import MemberState
 from loyalty.domain.wallet import Bucket, Wallet
 from loyalty.platform.program_source import current_program
-from loyalty.service import admin, redemptions
+from loyalty.service import admin, budgets, redemptions
 from loyalty.storage import mapping
-from loyalty.storage.models import LedgerItem, LotItem, MemberItem
+from loyalty.storage.models import CounterItem, LedgerItem, LotItem, MemberItem
 from scripts.bench_support import (
     Call,
     Cost,
@@ -62,6 +62,7 @@ from scripts.bench_support import (
     item_size,
     table_schemas,
 )
+from tests.support.aws import program_document, put_program
 from tests.support.fixtures import moto_account
 from tests.support.functions import http_event, run
 
@@ -325,6 +326,66 @@ ACCRUE_AFTER_A_YEAR = Operation(
     "accrue purchase, 1y check-ins", lambda i: as_service("POST", f"/v1/members/{YEAR_MEMBER}/accruals", purchase(f"y-{i}")))
 
 
+# -- what promotions add to an accrual -----------------------------------------------------------------------------
+
+PROMOTED = "bench-promoted"
+BUDGETED = "bench-budgeted"
+
+
+def bench_promotions() -> list[dict[str, Any]]:
+    """A combinable multiplier with no budget, a bonus with a budget (eight slices), and one whose budget is spent."""
+    window = {"starts_at": (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "ends_at": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return [
+        {"promotion_id": "double", "name": "x2 on one sku", **window, "skus": ["PROMO-1"], "multiplier": "2"},
+        {"promotion_id": "budgeted", "name": "a budgeted bonus", **window, "skus": ["PROMO-2"], "bonus_points": 10,
+         "budget_points": 10**9},
+        {"promotion_id": "spent", "name": "a budget that cannot cover it", **window, "skus": ["PROMO-3"],
+         "bonus_points": 100, "budget_points": 80_000},
+    ]
+
+
+def promoted_purchase(tx: str, sku: str) -> dict[str, Any]:
+    return {**purchase(tx), "lines": [{"sku": sku, "amount_minor": 2_000}]}
+
+
+def forget_short_slices(i: int) -> None:
+    """Each container learns once that a spent budget's slices cannot cover a draw: measure that first time."""
+    budgets.given_back()
+
+
+def promotion_operations() -> list[Operation]:
+    return [
+        Operation("accrue purchase, no promotion", lambda i: as_service(
+            "POST", f"/v1/members/{PROMOTED}/accruals", promoted_purchase(f"n-{i}", "OTHER"))),
+        Operation("accrue purchase, a promotion", lambda i: as_service(
+            "POST", f"/v1/members/{PROMOTED}/accruals", promoted_purchase(f"d-{i}", "PROMO-1"))),
+        Operation("accrue purchase, a budgeted promotion", lambda i: as_service(
+            "POST", f"/v1/members/{BUDGETED}/accruals", promoted_purchase(f"b-{i}", "PROMO-2"))),
+        Operation("accrue purchase, spent budget (1st in a container)", lambda i: as_service(
+            "POST", f"/v1/members/{BUDGETED}/accruals", promoted_purchase(f"s-{i}", "PROMO-3")),
+            before=forget_short_slices),
+        Operation("accrue purchase, spent budget (later)", lambda i: as_service(
+            "POST", f"/v1/members/{BUDGETED}/accruals", promoted_purchase(f"l-{i}", "PROMO-3"))),
+    ]
+
+
+def spend_budget(promotion_id: str, slices: int, share: int) -> None:
+    """Fill every slice's counter up to its share (as if the budget had been given out), outside any measurement."""
+    with CounterItem.batch_write() as batch:
+        for k in range(slices):
+            batch.save(CounterItem(f"budget#{promotion_id}#{k}", value=share))
+
+
+def promotion_phase(bench: Bench) -> list[Figures]:
+    with fresh_account():
+        put_program({**program_document(), "promotions": bench_promotions()})
+        for member_id in (PROMOTED, BUDGETED):
+            bench.invoke(as_service("POST", "/v1/members", {"member_id": member_id}))
+        spend_budget("spent", 8, 10_000)
+        return [bench.measure(op) for op in promotion_operations()]
+
+
 @dataclass
 class Sizes:
     member_after_lots: int = 0
@@ -563,6 +624,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=2000, help="members in the points-clock table (default 2000)")
     parser.add_argument("--runs", type=int, default=30, help="timed invocations per operation (default 30)")
+    parser.add_argument("--promotions", action=argparse.BooleanOptionalAction, default=True,
+                        help="also measure accruals with promotions and budgets (default on)")
     parser.add_argument("--clock-rounds", type=int, default=3, help="points-clock rounds, the first recorded (default 3)")
     args = parser.parse_args()
     if args.members <= 2 * DUE:
@@ -571,6 +634,8 @@ def main() -> None:
     bench, sizes = Bench(args.runs), Sizes()
     with contextlib.redirect_stdout(io.StringIO()):  # Powertools metrics are flushed to stdout
         figures = request_phase(bench, sizes)
+        if args.promotions:
+            figures += promotion_phase(bench)
         clock, burst = clock_phase(bench, args.members, max(2, args.clock_rounds))
     cold = cold_starts()
     print(report([*figures, *clock], burst, sizes, cold, args.members))

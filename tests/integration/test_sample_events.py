@@ -18,7 +18,7 @@ ORDER = ["enroll", "enroll_referral", "member_update", "accrue_purchase", "accru
          "payment_captured", "accrue_reversal",
          "payment_refunded", "admin_adjustment", "redeem", "redeem_cancel", "transfer", "member_view",
          "member_history", "admin_stats", "admin_program_get", "admin_program_put", "admin_program_revisions",
-         "catalog_rewards", "catalog_program", "catalog_openapi", "catalog_docs",
+         "catalog_rewards", "catalog_program", "catalog_openapi", "catalog_docs", "admin_simulate_accrual",
          "points_accrued", "referral_qualified", "schedule_daily", "points_clock_continued", "schedule_tier_review",
          "schedule_weekly", "member_stream"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from math import floor
 
 MINOR_PER_POINT = {"USD": 100, "EUR": 100, "CNY": 700}
 CATEGORY = {"private-label": Fraction(3), "promo": Fraction(2)}
@@ -33,11 +34,46 @@ def earned_tier(qualifying: int) -> int:
     return max(i for i, (_, need, _) in enumerate(TIERS) if need <= qualifying)
 
 
-def purchase_points(amount: int, currency: str, lines: list[tuple[str | None, int]], tier: str) -> int:
-    weighted = Fraction(amount - sum(a for _, a in lines))
-    for category, line_amount in lines:
+# the promotions the state machine's program adds (both on the sku PROMO_SKU, always live): a x2 multiplier with a
+# budget of 5 000 points (one slice), and a bonus of 7 000, twice per member, from a budget of 20 000 points split in
+# whole bonuses over two slices (one slice per 10 000 points; 6 000 points can never be given)
+PROMO_SKU = "PROMO"
+DOUBLE, BONUS = "sku-double", "sku-bonus"
+BONUS_POINTS, BONUS_LIMIT = 7_000, 2
+BUDGET_SLICES = {DOUBLE: [5_000], BONUS: [7_000, 7_000]}
+
+
+def promoted_earning(amount: int, currency: str, lines: list[tuple[str, str | None, int]], tier: str,
+                     budget_left: dict[str, list[int]], bonus_uses: int) -> tuple[int, dict[str, int]]:
+    """The points of a purchase and what each promotion adds: the multiplier's extra rounded down (the base takes
+    the rest), the bonus untiered; a promotion whose budget has no slice that covers it is left out."""
+    scale = TIERS[tier_index(tier)][2] / MINOR_PER_POINT[currency]
+    weighted = Fraction(amount - sum(a for _, _, a in lines))
+    promoted = Fraction(0)
+    for sku, category, line_amount in lines:
         weighted += line_amount * CATEGORY.get(category or "", Fraction(1))
-    return int(weighted * TIERS[tier_index(tier)][2] / MINOR_PER_POINT[currency])
+        if sku == PROMO_SKU:
+            promoted += line_amount * CATEGORY.get(category or "", Fraction(1))
+    shares: dict[str, int] = {}
+    extra = floor(promoted * scale)  # x2: the promoted amount once more
+    doubled = promoted > 0 and (extra == 0 or max(budget_left[DOUBLE]) >= extra)
+    if doubled and extra:
+        shares[DOUBLE] = extra
+    if promoted > 0 and bonus_uses < BONUS_LIMIT and max(budget_left[BONUS]) >= BONUS_POINTS:
+        shares[BONUS] = BONUS_POINTS
+    return floor((weighted + (promoted if doubled else 0)) * scale) + shares.get(BONUS, 0), shares
+
+
+def largest_remainder(total: int, weights: list[int]) -> list[int]:
+    """`total` in proportion to `weights`, rounded down, the rest one each to the largest remainders (earlier first)."""
+    whole = sum(weights)
+    if not whole:
+        return [0 for _ in weights]
+    exact = [Fraction(total * w, whole) for w in weights]
+    parts = [floor(e) for e in exact]
+    for i in sorted(range(len(weights)), key=lambda i: (parts[i] - exact[i], i))[:total - sum(parts)]:
+        parts[i] += 1
+    return parts
 
 
 def expiry(at: datetime) -> str:
@@ -56,6 +92,7 @@ class AccrualLot:
     pending: bool
     refunded: int = 0
     reversed: int = 0
+    promotions: dict[str, list[int]] = field(default_factory=dict)  # promotion: [points, slice, reversed]
 
 
 @dataclass
@@ -86,6 +123,7 @@ class Member:
     reached: set[str] = field(default_factory=set)
     challenge_purchases: dict[str, int] = field(default_factory=dict)  # month (YYYY-MM) -> purchases counted
     challenge_done: dict[str, str] = field(default_factory=dict)  # month -> when its bonus was granted
+    bonus_uses: int = 0  # times it got the promotion BONUS (limited per member)
 
     # --- points per expiry date ---------------------------------------------------------------------------------
     @property

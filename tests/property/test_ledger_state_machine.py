@@ -20,6 +20,7 @@ from moto.dynamodb.models import dynamodb_backends
 
 from local import moto_tables
 from loyalty.platform.program_source import current_program
+from loyalty.service import budgets
 from loyalty.service.ledger_audit import audit_all, audit_member
 from loyalty.storage import repository
 from tests.support.api import ADMIN, SERVICE
@@ -28,8 +29,14 @@ from tests.support.functions import Answer, bus_event, call, module, scheduled
 
 from .ledger_model import (
     ACTIVITIES,
+    BONUS,
+    BONUS_LIMIT,
+    BONUS_POINTS,
+    BUDGET_SLICES,
     CHALLENGE,
+    DOUBLE,
     PENDING_DAYS,
+    PROMO_SKU,
     REFERRAL,
     REWARDS,
     TIERS,
@@ -38,7 +45,8 @@ from .ledger_model import (
     Member,
     Redemption,
     expiry,
-    purchase_points,
+    largest_remainder,
+    promoted_earning,
     reversal_take,
     tier_index,
 )
@@ -49,6 +57,15 @@ MEMBER = st.sampled_from([*MEMBERS, *MEMBERS, *MEMBERS, "ghost"])  # now and the
 EXAMPLES_PER_RUN = 125  # four runs (spread over the workers under `-n 2`): 500 examples
 STEPS = 7
 
+
+# the promotions of ledger_model's PROMO_SKU, as an operator would write them (always live for the simulated clock)
+WINDOW = {"starts_at": "2031-01-01T00:00:00Z", "ends_at": "2041-01-01T00:00:00Z"}
+PROMOTIONS = [
+    {"promotion_id": DOUBLE, "name": "Double points on PROMO", **WINDOW, "skus": [PROMO_SKU], "multiplier": "2",
+     "budget_points": 5_000},
+    {"promotion_id": BONUS, "name": "A bonus on PROMO", **WINDOW, "skus": [PROMO_SKU], "bonus_points": BONUS_POINTS,
+     "per_member_limit": BONUS_LIMIT, "budget_points": 20_000},
+]
 
 OUTCOMES: Counter[str] = Counter()  # what the requests answered, for tuning the strategies
 
@@ -108,6 +125,8 @@ class LedgerMachine(RuleBasedStateMachine):
         Clock.now = BASE
         self.members: dict[str, Member] = {}
         self.lounge_used = 0
+        self.budget_left = {pid: list(shares) for pid, shares in BUDGET_SLICES.items()}
+        budgets.given_back()  # the tables were wiped: what this process knew of short slices is void
         self.log: list[Sent] = []
         self.n = 0
         self.audited: dict[str, int | None] = {}  # member -> the item version last audited
@@ -183,12 +202,16 @@ class LedgerMachine(RuleBasedStateMachine):
           channel=st.sampled_from([None, "online", "store", "app"]))
     def purchase(self, member: str, amount: int, currency: str, lines: list[tuple[str | None, int]],
                  back: timedelta | None, channel: str | None) -> None:
-        line_amounts = [(cat, max(1, amount * permille // 1000)) for cat, permille in lines]
+        line_amounts = [(f"S{i}", cat, max(1, amount * permille // 1000)) for i, (cat, permille) in enumerate(lines)]
+        self.buy(member, amount, currency, line_amounts, back, channel)
+
+    def buy(self, member: str, amount: int, currency: str, line_amounts: list[tuple[str, str | None, int]],
+            back: timedelta | None, channel: str | None) -> None:
         tx = self.key("p")
         body: dict[str, Any] = {"transaction_id": tx, "kind": "purchase", "amount_minor": amount, "currency": currency}
         if line_amounts:
-            body["lines"] = [{"sku": f"S{i}", "category": cat, "amount_minor": a} if cat else {"amount_minor": a}
-                             for i, (cat, a) in enumerate(line_amounts)]
+            body["lines"] = [{"sku": sku, "category": cat, "amount_minor": a} if cat else {"sku": sku, "amount_minor": a}
+                             for sku, cat, a in line_amounts]
         if channel:
             body["channel"] = channel
         now = Clock.now + timedelta(minutes=1)
@@ -197,7 +220,7 @@ class LedgerMachine(RuleBasedStateMachine):
             occurred = now - back
             body["occurred_at"] = occurred.strftime("%Y-%m-%dT%H:%M:%SZ")
         answer = self.send("accrual", "POST", f"/v1/members/{member}/accruals", body, SERVICE)
-        if sum(a for _, a in line_amounts) > amount or (back is not None and back > timedelta(days=30)):
+        if sum(a for _, _, a in line_amounts) > amount or (back is not None and back > timedelta(days=30)):
             expect_error(answer, 422)
             return
         if member not in self.members:
@@ -205,7 +228,7 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         assert answer.status == 201, answer.body
         m = self.members[member]
-        points = purchase_points(amount, currency, line_amounts, m.tier)
+        points, promotions = promoted_earning(amount, currency, line_amounts, m.tier, self.budget_left, m.bonus_uses)
         hold_ends = occurred + timedelta(days=PENDING_DAYS)
         pending = hold_ends > now
         lot = AccrualLot(tx, "purchase", points, amount, occurred.date().isoformat(), expiry(occurred), hold_ends, pending)
@@ -219,6 +242,10 @@ class LedgerMachine(RuleBasedStateMachine):
         assert (got["transaction_id"], got["points"], got["status"]) == (tx, points, "pending" if pending else "available")
         assert moment(got["available_at"]) == hold_ends
         assert got["expires_at"] == day_start(lot.expires_on)
+        assert got["promotions"] == [{"promotion_id": p, "points": n} for p, n in promotions.items()], (got, promotions)
+        if any(sku == PROMO_SKU for sku, _, _ in line_amounts):
+            OUTCOMES.update(f"promotion {pid}: {'granted' if pid in promotions else 'left out'}" for pid in BUDGET_SLICES)
+            self.promotions_drawn(member, lot, promotions)
         self.check_member_view(member, answer.body["member"])
         if m.referred_by and not m.referral_paid:
             m.referral_paid = True
@@ -338,7 +365,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), mode=st.sampled_from(["full", "partial", "partial", "over", "unknown"]))
     def reverse(self, data: st.DataObject, mode: str) -> None:
-        lots = sorted((m.member_id, tx) for m in self.members.values() for tx in m.lots)
+        self.refund(data, mode, sorted((m.member_id, tx) for m in self.members.values() for tx in m.lots))
+
+    def refund(self, data: st.DataObject, mode: str, lots: list[tuple[str, str]]) -> None:
         if mode == "unknown" or not lots:
             member = data.draw(MEMBER, label="member")
             answer = self.send("reversal", "POST", f"/v1/members/{member}/accruals/nope/reversals",
@@ -363,6 +392,7 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         assert answer.status == 201, answer.body
         take = reversal_take(lot, refund)
+        self.promotions_reversed(lot, take)
         from_pending = min(take, lot.points - lot.reversed) if lot.pending else 0
         m.consume(take - from_pending, self.today)  # a shortfall becomes debt
         lot.refunded += refund
@@ -410,6 +440,55 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             m.consume(-points, self.today)
         self.check_member_view(member, answer.body["member"])
+
+    # --- rules: promotions and budgets -----------------------------------------------------------------------------
+    @rule(member=MEMBER, amount=st.integers(1, 200_000), currency=st.sampled_from(["USD", "EUR", "CNY"]),
+          category=st.sampled_from([None, "private-label", "promo"]), permille=st.integers(1, 1000),
+          other=st.sampled_from([None, None, 1, 300, 800]), back=st.sampled_from([None, None, timedelta(days=15)]))
+    def promoted_purchase(self, member: str, amount: int, currency: str, category: str | None, permille: int,
+                          other: int | None, back: timedelta | None) -> None:
+        """A purchase with a line of the promoted sku: both promotions while their budgets cover them."""
+        lines = [(PROMO_SKU, category, max(1, amount * permille // 1000))]
+        if other is not None:  # another line; now and then the two add up to more than the amount (refused)
+            lines.append(("S1", None, max(1, amount * other // 1000)))
+        self.buy(member, amount, currency, lines, back, None)
+
+    @precondition(lambda self: any(lot.promotions for m in self.members.values() for lot in m.lots.values()))
+    @rule(data=st.data(), mode=st.sampled_from(["full", "partial", "partial"]))
+    def refund_promoted_purchase(self, data: st.DataObject, mode: str) -> None:
+        """A refund of a purchase that got promotions: their points back in proportion, their budgets given back."""
+        self.refund(data, mode, sorted((m.member_id, tx) for m in self.members.values()
+                                       for tx, lot in m.lots.items() if lot.promotions))
+
+    def promotions_drawn(self, member: str, lot: AccrualLot, promotions: dict[str, int]) -> None:
+        """The budget slice each promotion drew on: the model knows which slices may cover it, the lot says which."""
+        stored = repository.get_lot(member, f"accrual#{lot.tx}")
+        assert stored is not None
+        slices = {g.promotion_id: g.slice for g in stored.promotions}
+        for pid, points in promotions.items():
+            slice_ = slices[pid]
+            assert slice_ is not None and self.budget_left[pid][slice_] >= points, (pid, slice_, self.budget_left)
+            self.budget_left[pid][slice_] -= points
+            lot.promotions[pid] = [points, slice_, 0]
+        if BONUS in promotions:
+            self.members[member].bonus_uses += 1
+
+    def promotions_reversed(self, lot: AccrualLot, take: int) -> None:
+        """A reversal takes the promotions' points back in the same proportion as the rest, and gives their budgets
+        back on the slices they were drawn from."""
+        if not lot.promotions:
+            return
+        left = [points - back for points, _, back in lot.promotions.values()]
+        taken = largest_remainder(take, [lot.points - lot.reversed - sum(left), *left])[1:]
+        for (pid, grant), back in zip(lot.promotions.items(), taken, strict=True):
+            grant[2] += back
+            self.budget_left[pid][grant[1]] += back
+
+    @invariant()
+    def budgets_are_as_modelled(self) -> None:
+        for pid, shares in BUDGET_SLICES.items():
+            left = [share - drawn for share, drawn in zip(shares, repository.budget_drawn(pid, len(shares)), strict=True)]
+            assert left == self.budget_left[pid], (pid, left, self.budget_left[pid])
 
     # --- rules: idempotency -----------------------------------------------------------------------------------------
     @precondition(lambda self: bool(self.log))
@@ -520,7 +599,7 @@ class LedgerMachine(RuleBasedStateMachine):
 @pytest.fixture
 def simulated_clock(moto_aws: None, monkeypatch: pytest.MonkeyPatch, published: list[Any]) -> None:
     Bus.announced = published
-    put_program({**program_document(), "challenges": [CHALLENGE]})
+    put_program({**program_document(), "challenges": [CHALLENGE], "promotions": PROMOTIONS})
     for logical_id in TEMPLATE.functions():
         mod = module(logical_id)
         if hasattr(mod, "utcnow"):

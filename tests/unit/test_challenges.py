@@ -209,7 +209,7 @@ def test_two_challenges_complete_in_one_accrual() -> None:
 def test_a_window_whose_bonus_key_is_taken_completes_without_a_grant() -> None:
     s = Shopper(program_with(challenge({"purchases": 1})))
     cmd = accrual.AccrualCommand("t1", "purchase", NOV, purchase=Purchase(1000, "USD", None, (), NOV))
-    posting = accrual.accrue(s.program, s.member, cmd, NOV, frozenset({"challenge#c1#2026-11-01"}))
+    posting = accrual.accrue(s.program, s.member, cmd, NOV, taken=frozenset({"challenge#c1#2026-11-01"}))
     assert not granted(posting) and [e.key for e in posting.entries] == ["accrual#t1"]
     assert s.member.wallet.available == 100 and "2026-11-01" in s.member.challenges["c1"].completed
 

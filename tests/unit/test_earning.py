@@ -97,7 +97,8 @@ def test_higher_tier_never_earns_less(program: Program) -> None:
 # --- promotions as data -----------------------------------------------------------------------------------------
 
 def promo(**fields: Any) -> dict[str, Any]:
-    base = {"promotion_id": "p", "starts_at": "2026-11-01T00:00:00Z", "ends_at": "2026-12-01T00:00:00Z"}
+    base = {"promotion_id": "p", "name": "November", "starts_at": "2026-11-01T00:00:00Z",
+            "ends_at": "2026-12-01T00:00:00Z"}
     return {**base, **fields}
 
 
@@ -134,7 +135,7 @@ def test_category_promotion_applies_only_to_matching_lines_the_rest_at_base() ->
     got = purchase_points(program, buy(10000, lines=lines), "Member")
     assert got.points == expected(10000, "USD", lines, "Member", extra={0: Fraction(3)})
     assert got.points == (1000 * 2 * 3 + 1000 * 3 + 8000) // 100
-    assert got.promotions == ("p",)
+    assert got.promotion_ids == ("p",)
 
 
 def test_sku_promotion() -> None:
@@ -156,14 +157,14 @@ def test_bonus_points_are_added_once_after_rounding_and_only_when_the_promotion_
     # no matching line: neither multiplier nor bonus
     without = purchase_points(program, buy(1050, lines=(("X", "other", 100),)), "Gold")
     assert without.points == int(Fraction(1050) * TIER["Gold"] / 100)
-    assert without.promotions == ()
+    assert without.promotion_ids == ()
 
 
 def test_overlapping_promotions_multiply() -> None:
     program = with_promos(promo(promotion_id="a", multiplier="2"), promo(promotion_id="b", multiplier="1.5"))
     got = purchase_points(program, buy(1000), "Member")
     assert got.points == 30
-    assert got.promotions == ("a", "b")
+    assert got.promotion_ids == ("a", "b")
 
 
 def test_a_new_promotion_needs_no_code_only_data(program: Program) -> None:

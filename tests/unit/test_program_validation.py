@@ -108,7 +108,7 @@ def test_at_least_one_tier_and_one_currency() -> None:
 
 
 def _promotion(**fields: Any) -> dict[str, Any]:
-    base = {"promotion_id": "p-1", "starts_at": "2027-01-01T00:00:00Z", "ends_at": "2027-02-01T00:00:00Z",
+    base = {"promotion_id": "p-1", "name": "A promotion", "starts_at": "2027-01-01T00:00:00Z", "ends_at": "2027-02-01T00:00:00Z",
             "bonus_points": 10}
     return {**base, **fields}
 
@@ -182,3 +182,22 @@ def test_a_lone_surrogate_is_refused_where_it_is() -> None:
         document["activities"]["\udfff"] = {"points": 1}
     assert sorted(problems(change)) == [("activities.\\udfff", "a key that is not Unicode text"),
                                         ("rewards.0.name", "not Unicode text (a lone surrogate)")]
+
+
+@pytest.mark.parametrize(("goal", "found"), [
+    ({"activity": "dance", "count": 2}, ["challenges.0.goal.activity"]),
+    ({"spend_minor": 5000, "currency": "GBP"}, ["challenges.0.goal.currency"]),
+])
+def test_a_challenge_goal_names_what_the_program_earns_on(goal: dict[str, Any], found: list[str]) -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["challenges"] = [_challenge(goal)]
+    assert paths(change) == found
+    document = program_document()
+    document["challenges"] = [_challenge({"activity": "review", "count": 2}),
+                              {**_challenge({"spend_minor": 5000, "currency": "EUR"}), "challenge_id": "c-2"}]
+    assert len(validate(document).challenges) == 2  # an activity it has, a currency that earns
+
+
+def _challenge(goal: dict[str, Any]) -> dict[str, Any]:
+    return {"challenge_id": "c-1", "name": "A challenge", "starts_at": "2027-01-01T00:00:00Z",
+            "ends_at": "2027-02-01T00:00:00Z", "goal": goal, "window": "challenge", "bonus_points": 100}

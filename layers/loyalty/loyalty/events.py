@@ -25,6 +25,11 @@ class EventDetail(_Part):
         "<member_id>/expiring-soon/<day> for the weekly notice"))
 
 
+class AccruedPromotion(_Part):
+    promotion_id: str
+    points: int = Field(description="what this promotion added to the accrual's points")
+
+
 class PointsAccrued(EventDetail):
     member_id: str
     transaction_id: str
@@ -33,6 +38,7 @@ class PointsAccrued(EventDetail):
     kind: Literal["purchase", "activity", "referral", "receipt", "birthday", "tier_bonus"]
     available_at: str | None = None
     expires_at: str | None = None
+    promotions: list[AccruedPromotion] = []
 
 
 class PointsReversed(EventDetail):

@@ -161,6 +161,15 @@ class ProgramEdit(Strict):
     revision: Annotated[StrictInt, Field(ge=1, le=10**9, description="the revision this document edits")]
 
 
+class AccrualSimulationRequest(Strict):
+    """POST /v1/admin/simulations/accrual: what an accrual would earn a member of this tier and these segments."""
+
+    tier: Annotated[StrictStr, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="a tier of the program; omitted: the first")
+    segments: Annotated[list[Id], Field(max_length=100)] = []
+    purchase: AccrualRequest
+
+
 def accrual_command(body: AccrualRequest, now: datetime) -> AccrualCommand:
     """The accrual a request asks for; an omitted occurred_at is the time of the request (checked by the service,
     in its write, so that a late replay still replays)."""

@@ -106,6 +106,31 @@ def check_stock(program: Program, used: dict[str, int], entries: Iterable[Ledger
     return problems
 
 
+def check_budgets(program: Program, drawn: dict[str, list[int]], lots: Iterable[Lot]) -> list[str]:
+    """Promotion budgets never exceeded: each slice's counter within its share and their sum within the budget;
+    each counter equal to what the lots that drew on it still hold (given, less what reversals gave back)."""
+    problems: list[str] = []
+    held: dict[tuple[str, int], int] = defaultdict(int)
+    for lot in lots:
+        for grant in lot.promotions:
+            if not 0 <= grant.reversed_points <= grant.points:
+                problems.append(f"{lot.lot_id}: {grant.promotion_id} reversed {grant.reversed_points} of {grant.points}")
+            if grant.slice is not None:
+                held[(grant.promotion_id, grant.slice)] += grant.points - grant.reversed_points
+    for promotion in program.promotions:
+        if promotion.budget_points is None:
+            continue
+        pid, shares, counters = promotion.promotion_id, promotion.budget_shares(), drawn.get(promotion.promotion_id, [])
+        if sum(counters) > promotion.budget_points:
+            problems.append(f"budget of {pid}: {sum(counters)} drawn of {promotion.budget_points}")
+        for k, value in enumerate(counters):
+            if k < len(shares) and not 0 <= value <= shares[k]:
+                problems.append(f"budget of {pid}: slice {k} drew {value} of its {shares[k]}")
+            if value != held.get((pid, k), 0):
+                problems.append(f"budget of {pid}: slice {k} counts {value}, its lots hold {held.get((pid, k), 0)}")
+    return problems
+
+
 def _quantity_of(cancellation: LedgerEntry) -> int:
     return int((cancellation.detail or {}).get("quantity", 1))
 

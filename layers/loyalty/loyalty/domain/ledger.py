@@ -48,6 +48,16 @@ class LedgerEntry:
 
 
 @dataclass
+class PromotionGrant:
+    """What one promotion gave an accrual, and where its budget was drawn: a reversal gives back to the same slice."""
+
+    promotion_id: str
+    points: int
+    slice: int | None = None  # the budget slice drawn on; None: the promotion has no budget
+    reversed_points: int = 0
+
+
+@dataclass
 class Lot:
     """Points credited together. Pending lots wait for the points clock; available lots are located in their
     expiry-date buckets by `segments` {expiry date: [points, start]} and never rewritten by spending."""
@@ -67,6 +77,7 @@ class Lot:
     refunded_minor: int = 0
     reversed_points: int = 0
     version: int | None = None
+    promotions: list[PromotionGrant] = field(default_factory=list)
 
     @property
     def pending_points(self) -> int:
@@ -93,6 +104,17 @@ class Claim:
 
 
 @dataclass
+class BudgetDraw:
+    """Points of a promotion drawn on one slice of its budget (negative: given back by a reversal). A draw never
+    takes the slice's counter beyond `limit`, the slice's share of the budget."""
+
+    promotion_id: str
+    slice: int
+    points: int
+    limit: int | None = None  # None for points given back
+
+
+@dataclass
 class Posting:
     members: list[MemberState] = field(default_factory=list)
     entries: list[LedgerEntry] = field(default_factory=list)
@@ -100,6 +122,7 @@ class Posting:
     updated_lots: list[Lot] = field(default_factory=list)
     stock: list[StockChange] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
+    budget: list[BudgetDraw] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)  # program counters: issued, redeemed, expired...
     events: list[EventDetail] = field(default_factory=list)  # written with the posting (outbox)
     response: Answer | None = None  # what the operation answers (stored with its keyed entry for replays)

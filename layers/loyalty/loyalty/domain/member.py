@@ -31,6 +31,8 @@ class MemberState(BaseModel):
     birthday: str | None = None
     birthday_credited_year: int | None = None
     tiers_reached: list[str] = []
+    has_purchased: bool = False  # a purchase was accrued: `first_purchase` promotions no longer apply
+    promotion_uses: dict[str, int] = {}  # times it got each promotion with a per-member limit (live ones only)
     version: int | None = None  # optimistic lock, owned by storage
 
     def qualifying(self, program: Program, today: date) -> int:

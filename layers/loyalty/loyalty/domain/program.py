@@ -10,7 +10,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import InvalidProgram
 
@@ -47,18 +58,81 @@ class Activity(_Doc):
     cap: ActivityCap | None = None
 
 
-class Promotion(_Doc):
-    """A time-boxed multiplier and/or bonus. Empty filters match everything."""
+BUDGET_SLICE_POINTS = 10_000  # a budget gets one slice (counter item) per this many points...
+MAX_BUDGET_SLICES = 8  # ...and at most this many, so a popular promotion is never one hot item
 
-    promotion_id: str
-    starts_at: datetime
-    ends_at: datetime
-    multiplier: Decimal = Decimal(1)
-    bonus_points: int = 0
+
+class Promotion(_Doc):
+    """A time-boxed multiplier or bonus (exactly one of the two), for the purchases its targeting matches.
+
+    Targeting is all optional and every criterion given must match: the lists match when they hold the line's
+    category or sku (then the effect applies to the matching lines only), the purchase's channel, the member's
+    tier, one of the member's segments; `min_amount_minor` is on the matching amount; `first_purchase` only the
+    member's first purchase. How the points are counted is `earning.purchase_points`."""
+
+    promotion_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime = Field(description="exclusive: a purchase at ends_at no longer gets it")
     categories: list[str] = []
     skus: list[str] = []
     channels: list[str] = []
     tiers: list[str] = []
+    segments: list[str] = []
+    min_amount_minor: int | None = Field(None, ge=1, description="on the matching amount")
+    first_purchase: bool = False
+    multiplier: Decimal | None = Field(None, description="a decimal string greater than 1, on the matching amount")
+    bonus_points: int | None = Field(None, ge=1, le=10**9, validate_default=True,
+                                     description="once per qualifying purchase, not multiplied by the tier")
+    per_member_limit: int | None = Field(None, ge=1, description="times one member may get it")
+    budget_points: int | None = Field(None, ge=1, description="the most points it may give in all")
+    stacking: Literal["combine", "exclusive"] = "combine"
+
+    @field_validator("multiplier", mode="before")
+    @classmethod
+    def _multiplier_is_a_decimal_string(cls, value: object) -> object:
+        if value is not None and not isinstance(value, str | Decimal):
+            raise ValueError('must be a decimal string, such as "1.5"')
+        return value
+
+    @field_validator("multiplier")
+    @classmethod
+    def _multiplier_adds(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and not 1 < value <= 100:
+            raise ValueError("must be greater than 1 and at most 100")
+        return value
+
+    @field_validator("ends_at")
+    @classmethod
+    def _ends_after_start(cls, value: datetime, info: ValidationInfo) -> datetime:
+        starts_at = info.data.get("starts_at")
+        if starts_at is not None and value <= starts_at:
+            raise ValueError("must be after starts_at")
+        return value
+
+    @field_validator("bonus_points")
+    @classmethod
+    def _one_effect(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if "multiplier" in info.data and (info.data["multiplier"] is None) == (value is None):
+            raise ValueError("give exactly one effect: multiplier or bonus_points")
+        return value
+
+    @property
+    def matches_lines(self) -> bool:
+        """Targeted at some lines (categories or skus): the effect applies to those lines only."""
+        return bool(self.categories or self.skus)
+
+    def budget_shares(self) -> list[int]:
+        """The budget split into slices, each its own counter: one per BUDGET_SLICE_POINTS, at most
+        MAX_BUDGET_SLICES; a bonus promotion's slices are whole bonuses, so no slice keeps a part of one."""
+        if self.budget_points is None:
+            return []
+        unit = self.bonus_points or 1
+        units = self.budget_points // unit
+        if units == 0:
+            return []
+        slices = min(MAX_BUDGET_SLICES, max(1, self.budget_points // BUDGET_SLICE_POINTS), units)
+        return [unit * (units // slices + (1 if k < units % slices else 0)) for k in range(slices)]
 
 
 class PurchasesGoal(_Doc):
@@ -268,6 +342,7 @@ def check(program: Program) -> list[Problem]:
     for n, challenge in enumerate(program.challenges):
         problems += _id(f"challenges.{n}.challenge_id", challenge.challenge_id)
         problems += _window(f"challenges.{n}", challenge.starts_at, challenge.ends_at)
+        problems += _goal_names(f"challenges.{n}.goal", challenge.goal, program)
     return problems
 
 
@@ -340,6 +415,15 @@ def _window(at: str, starts_at: datetime, ends_at: datetime) -> list[Problem]:
     if naive:
         return naive
     return [] if ends_at > starts_at else [(f"{at}.ends_at", "must be after starts_at")]
+
+
+def _goal_names(at: str, goal: object, program: Program) -> list[Problem]:
+    """A goal can only be reached through what the program earns on: an activity it has, a currency that earns."""
+    if isinstance(goal, ActivityGoal) and goal.activity not in program.activities:
+        return [(f"{at}.activity", f"no activity is named {goal.activity!r}")]
+    if isinstance(goal, SpendGoal) and goal.currency not in program.earn.currencies:
+        return [(f"{at}.currency", f"{goal.currency} does not earn points")]
+    return []
 
 
 def _multiplier(at: str, value: Decimal | None) -> list[Problem]:

@@ -3,24 +3,40 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..answers import AccrualAnswer, ReferralAnswer, ReversalAnswer
+from ..answers import AccrualAnswer, AccrualSimulation, ReferralAnswer, ReversalAnswer
 from ..domain import accrual
 from ..domain.errors import ErrorCode, NotFound
 from ..domain.ledger import Posting, entry_key
+from ..domain.member import MemberState
 from ..platform.program_source import current_program
 from ..storage import repository
+from . import budgets
 from .common import member_or_404
 from .execution import execute
 
 
 def accrue(member_id: str, cmd: accrual.AccrualCommand, now: datetime) -> AccrualAnswer:
     taken: set[str] = set()  # challenge bonus keys a write found already granted
+    budget = budgets.SliceChooser()
+    as_read: list[MemberState] = []  # the member as read, while only budget slices refused the write
 
     def build() -> Posting:
         accrual.check_occurred_at(cmd.occurred_at, now)  # in build: a replay still answers as it did
-        return accrual.accrue(current_program(), member_or_404(member_id), cmd, now, frozenset(taken))
+        program = current_program()
+        if budget.refused_last and as_read:  # the write was refused for a budget slice: no need to read again
+            member = as_read[0].model_copy(deep=True)
+        else:
+            member = member_or_404(member_id)
+            as_read[:] = [member.model_copy(deep=True)] if any(p.budget_points for p in program.promotions) else []
+        budget.refused_last = False
+        return accrual.accrue(program, member, cmd, now, frozenset(taken), budget)
 
-    return execute(member_id, entry_key("accrual", cmd.transaction_id), cmd, build, AccrualAnswer, taken)
+    return execute(member_id, entry_key("accrual", cmd.transaction_id), cmd, build, AccrualAnswer, taken, budget)
+
+
+def simulate(tier: str | None, segments: list[str], cmd: accrual.AccrualCommand, now: datetime) -> AccrualSimulation:
+    """What the accrual would earn a member of that tier and those segments, with the budgets as they stand."""
+    return accrual.simulate(current_program(), tier, segments, cmd, now, budgets.CountedBudgets())
 
 
 def pay_referral(referrer_id: str, referee_id: str, qualified_at: datetime) -> ReferralAnswer:
@@ -41,4 +57,6 @@ def reverse(member_id: str, cmd: accrual.ReversalCommand, now: datetime) -> Reve
             raise NotFound(ErrorCode.TRANSACTION_NOT_FOUND, f"no accrual {cmd.transaction_id} for {member_id}")
         return accrual.reverse(program, member, lot, cmd, now)
 
-    return execute(member_id, entry_key("reversal", cmd.reversal_id), cmd, build, ReversalAnswer)
+    answer = execute(member_id, entry_key("reversal", cmd.reversal_id), cmd, build, ReversalAnswer)
+    budgets.given_back()  # if it gave a budget back, this container's next accruals may draw on it again
+    return answer

@@ -14,7 +14,8 @@ from ..domain.errors import BusinessRuleRefused, ErrorCode, InvalidRequest, NotF
 from ..domain.ledger import Command, Posting
 from ..platform.observability import logger, metrics
 from ..storage import repository
-from ..storage.repository import ConcurrentChange, KeyAlreadyUsed
+from ..storage.repository import BudgetShort, ConcurrentChange, KeyAlreadyUsed
+from .budgets import SliceChooser
 
 MAX_ATTEMPTS = 30
 T = TypeVar("T", bound=BaseModel)
@@ -44,13 +45,15 @@ def replay(member_id: str, key: str, sent: str | None, answer: type[T]) -> T | N
 
 
 def execute(member_id: str, key: str, command: Command | None, build: Callable[[], Posting], answer: type[T],
-            taken: set[str] | None = None) -> T:
+            taken: set[str] | None = None, budget: SliceChooser | None = None) -> T:
     """`build` reads the state and returns the posting, one of whose entries carries the idempotency key.
     With no command the operation is not replayable: a second application is refused as ALREADY_APPLIED.
     Another key of the posting (a challenge window's bonus) found written is added to `taken`, which `build` reads
-    on the next attempt, so that it is never written twice and the operation still applies."""
+    on the next attempt, so that it is never written twice and the operation still applies. A budget slice that
+    cannot cover a draw is refused to `budget`, and the posting built again at once."""
     sent = None if command is None else fingerprint(command)
-    for attempt in range(MAX_ATTEMPTS):
+    attempt = 0
+    while attempt < MAX_ATTEMPTS:
         try:
             posting = build()
         except (BusinessRuleRefused, InvalidRequest, NotFound):
@@ -77,9 +80,16 @@ def execute(member_id: str, key: str, command: Command | None, build: Callable[[
             if previous is not None:
                 return previous
             raise BusinessRuleRefused(ErrorCode.ALREADY_APPLIED, f"{key} was already applied") from used
+        except BudgetShort as short:
+            if budget is None:
+                raise
+            metrics.add_metric(name="BudgetSliceShort", unit="Count", value=1)
+            budget.refuse(short.draw)  # never drawn on again in this request: the rebuilds end
+            continue
         except ConcurrentChange:
             metrics.add_metric(name="WriteConflict", unit="Count", value=1)
             backoff(attempt)
+            attempt += 1
             continue
         return response
     logger.warning("gave up after contention", extra={"member_id": member_id, "key": key})

@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 from ..domain import audit
-from ..domain.ledger import LedgerEntry
+from ..domain.ledger import LedgerEntry, Lot
+from ..domain.program import MAX_BUDGET_SLICES
 from ..platform.program_source import current_program
 from ..storage import repository
 
 
-def audit_member(member_id: str) -> tuple[list[str], list[LedgerEntry]]:
-    """The member's problems, and its ledger entries (read once, reused for the stock check)."""
+def audit_member(member_id: str) -> tuple[list[str], list[LedgerEntry], list[Lot]]:
+    """The member's problems, its ledger entries and its lots (read once, reused for the stock and budget checks)."""
     entries = list(repository.entries_of(member_id))
     member = repository.get_member(member_id)
     if member is None:
-        return [f"{member_id}: no member item"], entries
+        return [f"{member_id}: no member item"], entries, []
     lots = list(repository.lots_of(member_id))
     problems = audit.check_member(member, entries, lots)
     problems += audit.check_claims(member_id, {k: repository.claim_holder(k) for k in audit.receipt_claims(entries)})
-    return [f"{member_id}: {p}" for p in problems], entries
+    return [f"{member_id}: {p}" for p in problems], entries, lots
 
 
 def audit_all() -> tuple[int, list[str]]:
@@ -24,12 +25,17 @@ def audit_all() -> tuple[int, list[str]]:
     program = current_program()
     problems: list[str] = []
     stock_entries: list[LedgerEntry] = []
+    promoted: list[Lot] = []
     count = 0
     for member_id in repository.all_member_ids():
         count += 1
-        found, entries = audit_member(member_id)
+        found, entries, lots = audit_member(member_id)
         problems += found
         stock_entries += [e for e in entries if e.type in ("redemption", "cancellation")]
+        promoted += [lot for lot in lots if lot.promotions]
     used = {r.reward_id: repository.stock_used(r.reward_id) for r in program.rewards if r.stock is not None}
     problems += audit.check_stock(program, used, stock_entries)
+    drawn = {p.promotion_id: repository.budget_drawn(p.promotion_id, MAX_BUDGET_SLICES)
+             for p in program.promotions if p.budget_points is not None}
+    problems += audit.check_budgets(program, drawn, promoted)
     return count, problems

@@ -1,9 +1,10 @@
 """Domain records <-> items. No rules here: only where each field is stored."""
 from __future__ import annotations
 
+import dataclasses
 import zlib
 
-from ..domain.ledger import LedgerEntry, Lot
+from ..domain.ledger import LedgerEntry, Lot, PromotionGrant
 from ..domain.member import MemberState
 from ..domain.timeutil import iso
 from .models import SHARDS, LedgerItem, LotItem, MemberItem
@@ -51,7 +52,8 @@ def lot_to_item(lot: Lot) -> LotItem:
                    expires_on=lot.expires_on, status=lot.status, available_at=lot.available_at,
                    segments=lot.segments or None, qualifying=lot.qualifying, amount_minor=lot.amount_minor,
                    currency=lot.currency, refunded_minor=lot.refunded_minor, reversed_points=lot.reversed_points,
-                   release_shard=shard(lot.member_id) if due else None, release_due=due)
+                   release_shard=shard(lot.member_id) if due else None, release_due=due,
+                   promotions=[dataclasses.asdict(g) for g in lot.promotions] or None)
     if lot.version is not None:
         item.version = lot.version
     return item
@@ -61,4 +63,5 @@ def lot_from_item(item: LotItem) -> Lot:
     return Lot(item.member_id, item.lot_id, item.source, int(item.points), item.earned_at, item.expires_on,
                item.status, item.available_at, dict(item.segments or {}),  # type: ignore[arg-type]
                bool(item.qualifying), None if item.amount_minor is None else int(item.amount_minor),
-               item.currency, int(item.refunded_minor or 0), int(item.reversed_points or 0), item.version)
+               item.currency, int(item.refunded_minor or 0), int(item.reversed_points or 0), item.version,
+               [PromotionGrant(**g) for g in item.promotions or []])

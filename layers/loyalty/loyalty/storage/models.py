@@ -151,12 +151,14 @@ class LotItem(Model):
     reversed_points = NumberAttribute(default=0)
     release_shard = UnicodeAttribute(null=True)
     release_due = UnicodeAttribute(null=True)  # set while pending: found by the points clock
+    promotions: Any = JSONAttribute(null=True)  # what each promotion gave, from which budget slice
     version = VersionAttribute()
     by_release_due = ByReleaseDue()
 
 
 class CounterItem(Model):
-    """Reward stock (`stock#<reward>`: units handed out) and sharded program counters (`stats#<name>#<n>`)."""
+    """Reward stock (`stock#<reward>`: units handed out), sharded program counters (`stats#<name>#<n>`) and
+    promotion budgets (`budget#<promotion>#<slice>`: points drawn on the slice)."""
 
     class Meta:
         table_name = _ENV.program_table

@@ -16,7 +16,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import BusinessRuleRefused, ErrorCode, InvalidRequest
-from ..domain.ledger import LedgerEntry, Lot, Posting, StockChange
+from ..domain.ledger import BudgetDraw, LedgerEntry, Lot, Posting
 from ..domain.member import MemberState
 from ..events import to_outbox
 from ..platform.clients import clients
@@ -37,6 +37,14 @@ class KeyAlreadyUsed(Exception):
 
 class ConcurrentChange(Exception):
     """Another writer changed the member (or the transaction collided): re-read and try again."""
+
+
+class BudgetShort(Exception):
+    """A promotion's budget slice could not cover a draw: build the posting again, elsewhere or without it."""
+
+    def __init__(self, draw: BudgetDraw) -> None:
+        super().__init__(f"{draw.promotion_id} slice {draw.slice}: {draw.points} points")
+        self.draw = draw
 
 
 def get_member(member_id: str) -> MemberState | None:
@@ -167,6 +175,15 @@ def stock_used_of(reward_ids: list[str]) -> dict[str, int]:
     for item in CounterItem.batch_get([f"stock#{r}" for r in reward_ids], consistent_read=True):
         used[item.pk.split("#", 1)[1]] = int(item.value or 0)
     return used
+def _budget_key(promotion_id: str, slice_: int) -> str:
+    return f"budget#{promotion_id}#{slice_}"
+
+
+def budget_drawn(promotion_id: str, slices: int) -> list[int]:
+    """Points drawn on each slice of a promotion's budget (for the simulation and the audit, not for accruals)."""
+    keys = [_budget_key(promotion_id, k) for k in range(slices)]
+    found = {item.pk: int(item.value or 0) for item in CounterItem.batch_get(keys)}
+    return [found.get(key, 0) for key in keys]
 
 
 def commit(posting: Posting) -> None:
@@ -195,12 +212,17 @@ def commit(posting: Posting) -> None:
                 puts.append(("lot", lot))
             for change in posting.stock:
                 counter = CounterItem(f"stock#{change.reward_id}")
-                tx.update(counter, [CounterItem.value.add(change.quantity)], condition=_stock_condition(change))
+                tx.update(counter, [CounterItem.value.add(change.quantity)],
+                          condition=_within(change.quantity, change.limit))
                 puts.append(("stock", change))
             for claim in posting.claims:
                 tx.save(ClaimItem(claim.key, member_id=claim.member_id, reference=claim.reference),
                         condition=ClaimItem.pk.does_not_exist())
                 puts.append(("claim", claim))
+            for draw in posting.budget:
+                counter = CounterItem(_budget_key(draw.promotion_id, draw.slice))
+                tx.update(counter, [CounterItem.value.add(draw.points)], condition=_within(draw.points, draw.limit))
+                puts.append(("budget", draw))
             for name, delta in posting.stats.items():
                 counter = CounterItem(f"stats#{name}#{random.randrange(STATS_SHARDS)}")
                 tx.update(counter, [CounterItem.value.add(delta)])
@@ -211,13 +233,14 @@ def commit(posting: Posting) -> None:
         member.version = item.version
 
 
-def _stock_condition(change: StockChange) -> Condition | None:
-    """Units handed out never exceed the stock: the counter after this change stays within the limit (a first
-    redemption, before the counter exists, included). Units given back need no condition."""
-    if change.quantity <= 0:
+def _within(delta: int, limit: int | None) -> Condition | None:
+    """A counter of what was handed out (stock units, budget points) never exceeds its limit: the counter after
+    this change stays within it (a first draw, before the counter exists, included). What is given back needs no
+    condition."""
+    if delta <= 0 or limit is None:
         return None
-    within = CounterItem.value <= change.limit - change.quantity
-    return within | CounterItem.value.does_not_exist() if change.quantity <= change.limit else within
+    within = CounterItem.value <= limit - delta
+    return within | CounterItem.value.does_not_exist() if delta <= limit else within
 
 
 def _raise_for(err: TransactWriteError, puts: list[tuple[str, Any]]) -> None:
@@ -231,6 +254,8 @@ def _raise_for(err: TransactWriteError, puts: list[tuple[str, Any]]) -> None:
             raise BusinessRuleRefused(record.taken, record.message) from err
         if kind == "stock":
             raise BusinessRuleRefused(ErrorCode.OUT_OF_STOCK, f"{record.reward_id} is out of stock") from err
+        if kind == "budget":
+            raise BudgetShort(record) from err
     retry_codes = ("ConditionalCheckFailed", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
     if any(r is not None and r.code in retry_codes for r in reasons):
         raise ConcurrentChange() from err
