@@ -345,6 +345,23 @@ def bench_promotions() -> list[dict[str, Any]]:
     ]
 
 
+def bench_challenges() -> list[dict[str, Any]]:
+    """One that every purchase counts towards and none completes, and one that a member's first purchase completes."""
+    window = {"starts_at": (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "ends_at": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return [
+        {"challenge_id": "counted", "name": "a million purchases", **window, "goal": {"purchases": 10**6},
+         "window": "challenge", "bonus_points": 100},
+        {"challenge_id": "first", "name": "a first purchase", **window, "goal": {"purchases": 1},
+         "window": "challenge", "bonus_points": 50},
+    ]
+
+
+def enroll_challenger(i: int) -> None:
+    """A new member per invocation (untimed): its purchase completes the `first` challenge."""
+    run(*as_service("POST", "/v1/members", {"member_id": f"challenger-{i}"}))
+
+
 def promoted_purchase(tx: str, sku: str) -> dict[str, Any]:
     return {**purchase(tx), "lines": [{"sku": sku, "amount_minor": 2_000}]}
 
@@ -367,6 +384,11 @@ def promotion_operations() -> list[Operation]:
             before=forget_short_slices),
         Operation("accrue purchase, spent budget (later)", lambda i: as_service(
             "POST", f"/v1/members/{BUDGETED}/accruals", promoted_purchase(f"l-{i}", "PROMO-3"))),
+        Operation("accrue purchase, 2 challenges counted", lambda i: as_service(
+            "POST", f"/v1/members/{PROMOTED}/accruals", promoted_purchase(f"c-{i}", "OTHER"))),
+        Operation("accrue purchase completing a challenge", lambda i: as_service(
+            "POST", f"/v1/members/challenger-{i}/accruals", promoted_purchase(f"f-{i}", "OTHER")),
+            before=enroll_challenger),
     ]
 
 
@@ -379,7 +401,7 @@ def spend_budget(promotion_id: str, slices: int, share: int) -> None:
 
 def promotion_phase(bench: Bench) -> list[Figures]:
     with fresh_account():
-        put_program({**program_document(), "promotions": bench_promotions()})
+        put_program({**program_document(), "promotions": bench_promotions(), "challenges": bench_challenges()})
         for member_id in (PROMOTED, BUDGETED):
             bench.invoke(as_service("POST", "/v1/members", {"member_id": member_id}))
         spend_budget("spent", 8, 10_000)
