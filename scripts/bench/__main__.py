@@ -350,7 +350,7 @@ def bench_challenges() -> list[dict[str, Any]]:
     window = {"starts_at": (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
               "ends_at": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
     return [
-        {"challenge_id": "counted", "name": "a million purchases", **window, "goal": {"purchases": 10**6},
+        {"challenge_id": "counted", "name": "ten thousand purchases", **window, "goal": {"purchases": 10_000},
          "window": "challenge", "bonus_points": 100},
         {"challenge_id": "first", "name": "a first purchase", **window, "goal": {"purchases": 1},
          "window": "challenge", "bonus_points": 50},
