@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
-from pynamodb.connection.base import Connection
 
 from loyalty.domain import spending as domain_spending
 from loyalty.platform.program_source import current_program
@@ -83,19 +82,6 @@ def clean() -> None:
 def snapshot(member_id: str) -> tuple[Any, ...]:
     return view(member_id), history(member_id)
 
-
-@pytest.fixture
-def api_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    """Every DynamoDB request PynamoDB sends, by operation name."""
-    seen: Counter[str] = Counter()
-    original = Connection._make_api_call
-
-    def counting(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
-        seen[operation_name] += 1
-        return original(self, operation_name, operation_kwargs)
-
-    monkeypatch.setattr(Connection, "_make_api_call", counting)
-    yield seen
 
 
 # --- redemption -------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Shared fixtures: a fresh moto account per test, provisioned from template.yaml."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -8,6 +9,7 @@ from typing import Any
 
 import pytest
 from moto import mock_aws
+from pynamodb.connection.base import Connection
 
 from . import aws
 from .functions import module
@@ -62,3 +64,17 @@ def clock_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
         if hasattr(mod, "utcnow"):
             monkeypatch.setattr(mod, "utcnow", now)
     return current.append
+
+
+@pytest.fixture
+def api_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
+    """Every DynamoDB request PynamoDB sends, by operation name."""
+    seen: Counter[str] = Counter()
+    original = Connection._make_api_call
+
+    def counting(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
+        seen[operation_name] += 1
+        return original(self, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    yield seen
