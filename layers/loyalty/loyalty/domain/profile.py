@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 
 from ..events import PointsAccrued
 from .accrual import bonus_lot
@@ -74,15 +75,9 @@ def birthday_bonus(program: Program, member: MemberState, now: datetime) -> Post
     if (points <= 0 or member.birthday not in birthdays_on(now.date())
             or member.birthday_credited_year == now.year):
         return Posting()
-    key = entry_key("birthday", str(now.year))
     member.birthday_credited_year = now.year
-    lot = bonus_lot(program, member, key, "birthday", points, now, qualifying=False)
-    posting = Posting(members=[member], new_lots=[lot])
-    posting.entries.append(LedgerEntry(member.member_id, key, "accrual", points, now, key,
-                                       detail={"kind": "birthday"}))
-    posting.count("issued", points)
-    posting.events.append(PointsAccrued(member_id=member.member_id, transaction_id=key, points=points,
-                                        status="available", kind="birthday", expires_at=day_start(lot.expires_on)))
+    posting = Posting(members=[member])
+    _credit_gift(program, member, posting, entry_key("birthday", str(now.year)), "birthday", points, now, {})
     return posting
 
 
@@ -97,12 +92,18 @@ def entry_bonuses(program: Program, member: MemberState, old: str, new: str, now
         member.tiers_reached.append(tier.name)
         if tier.entry_bonus <= 0:
             continue
-        key = entry_key("tier_bonus", tier.name)
-        lot = bonus_lot(program, member, key, "tier_bonus", tier.entry_bonus, now, qualifying=False)
-        posting.new_lots.append(lot)
-        posting.entries.append(LedgerEntry(member.member_id, key, "accrual", tier.entry_bonus, now, key,
-                                           detail={"kind": "tier_bonus", "tier": tier.name}))
-        posting.count("issued", tier.entry_bonus)
-        posting.events.append(PointsAccrued(member_id=member.member_id, transaction_id=key, points=tier.entry_bonus,
-                                            status="available", kind="tier_bonus",
-                                            expires_at=day_start(lot.expires_on)))
+        _credit_gift(program, member, posting, entry_key("tier_bonus", tier.name), "tier_bonus", tier.entry_bonus,
+                     now, {"tier": tier.name})
+
+
+def _credit_gift(program: Program, member: MemberState, posting: Posting, key: str,
+                 kind: Literal["birthday", "tier_bonus"], points: int, now: datetime, detail: dict[str, str]) -> None:
+    """A gift of points (birthday, tier entry): a lot available at once and not qualifying, its history entry
+    (referenced by its own key) and its PointsAccrued, added to `posting`."""
+    lot = bonus_lot(program, member, key, kind, points, now, qualifying=False)
+    posting.new_lots.append(lot)
+    posting.entries.append(LedgerEntry(member.member_id, key, "accrual", points, now, key,
+                                       detail={"kind": kind, **detail}))
+    posting.count("issued", points)
+    posting.events.append(PointsAccrued(member_id=member.member_id, transaction_id=key, points=points,
+                                        status="available", kind=kind, expires_at=day_start(lot.expires_on)))
