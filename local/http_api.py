@@ -28,7 +28,8 @@ log = logging.getLogger("local.api")
 DEFAULT_JWT_SECRET = "local-dev-secret"  # the documented local secret
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's own limit: a larger body is refused before it is read
 BODY_LIMIT = 64 * 1024  # the contract's limit, for every route but those in BODY_LIMITS
-BODY_LIMITS: dict[str, int] = {"PUT /v1/admin/program": 1024 * 1024}  # route key -> its own limit: a program document
+# route key -> its own limit: a program document, an import of up to 1 000 members
+BODY_LIMITS: dict[str, int] = {"PUT /v1/admin/program": 1024 * 1024, "POST /v1/admin/imports": 6 * 1024 * 1024}
 UNAUTHORIZED = {"message": "Unauthorized"}
 NOT_FOUND = {"message": "Not Found"}
 INTERNAL_ERROR = {"message": "Internal Server Error"}

@@ -19,6 +19,7 @@ ORDER = ["enroll", "enroll_referral", "member_update", "accrue_purchase", "accru
          "payment_refunded", "admin_adjustment", "redeem", "redeem_cancel", "transfer", "member_view",
          "member_history", "admin_stats", "admin_program_get", "admin_program_put", "admin_program_revisions",
          "catalog_rewards", "catalog_program", "catalog_openapi", "catalog_docs", "admin_simulate_accrual",
+         "admin_import",
          "points_accrued", "referral_qualified", "schedule_daily", "points_clock_continued", "schedule_tier_review",
          "schedule_weekly", "member_stream"]
 
@@ -65,6 +66,8 @@ def test_every_sample_event_is_accepted(moto_aws: None, clock_at: Callable[[date
             assert result["birthday_points"] == 250, result
         if name == "accrue_receipt":
             assert json.loads(result["body"])["accrual"]["points"] == 45, result
+        if name == "admin_import":
+            assert json.loads(result["body"])["results"][0]["status"] == "imported", result
         if name == "referral_qualified":
             assert result["referral"]["points"] == 500, result
         if name == "enroll":

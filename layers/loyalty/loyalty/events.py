@@ -150,6 +150,14 @@ class ChallengeCompleted(EventDetail):
     completed_at: str
 
 
+class MemberImported(EventDetail):
+    member_id: str
+    tier: str
+    import_id: str
+    points: int = Field(description="the imported lots' points, available at once and not qualifying")
+    lots: int = Field(description="lots written (lots sharing an expiry date may have been merged)")
+
+
 class PointsClockContinued(EventDetail):
     time: str = Field(description="the interrupted run's time; the continuation runs as of it")
 
@@ -157,7 +165,7 @@ class PointsClockContinued(EventDetail):
 EVENTS: dict[str, type[EventDetail]] = {cls.__name__: cls for cls in (
     PointsAccrued, PointsReversed, PointsRedeemed, RedemptionCancelled, PointsTransferred, PointsAdjusted,
     PointsReleased, PointsExpired, PointsExpiringSoon, TierChanged, MemberEnrolled, ReferralQualified,
-    ChallengeCompleted, PointsClockContinued)}
+    ChallengeCompleted, PointsClockContinued, MemberImported)}
 
 
 Event = tuple[str, dict[str, Any]]  # (detail-type, detail) as it goes on the bus

@@ -18,6 +18,7 @@ from pydantic import (
 
 from ..domain.accrual import AccrualCommand
 from ..domain.earning import Purchase, PurchaseLine
+from ..domain.imports import ImportedLot, ImportedMember
 from ..domain.profile import ProfileChange, valid_birthday
 from ..domain.program import Program
 
@@ -168,6 +169,50 @@ class AccrualSimulationRequest(Strict):
         None, description="a tier of the program; omitted: the first")
     segments: Annotated[list[Id], Field(max_length=100)] = []
     purchase: AccrualRequest
+
+
+MAX_IMPORT_MEMBERS = 1000  # a call; larger files go through an upload
+MAX_IMPORT_LOTS = 1000  # a member; more than fit one transaction are merged by expiry date
+
+
+class ImportLotRequest(Strict):
+    points: Points
+    earned_at: AwareDatetime
+    expires_at: AwareDatetime = Field(description="its date is the lot's expiry date (the points clock's day)")
+
+
+class ImportMemberRequest(Strict):
+    member_id: Id
+    tier: Annotated[StrictStr, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="a tier of the program; omitted: the first")
+    segments: Annotated[list[Id], Field(max_length=MAX_SEGMENTS)] = []
+    birthday: Birthday | None = None
+    lots: Annotated[list[ImportLotRequest], Field(max_length=MAX_IMPORT_LOTS)] = []
+
+    @model_validator(mode="after")
+    def _segments_once(self) -> ImportMemberRequest:
+        if len(set(self.segments)) != len(self.segments):
+            raise ValueError("segments must not repeat")
+        return self
+
+    def imported(self) -> ImportedMember:
+        return ImportedMember(self.member_id, tuple(ImportedLot(x.points, x.earned_at, x.expires_at) for x in self.lots),
+                              self.tier, tuple(self.segments), self.birthday)
+
+
+class ImportRequest(Strict):
+    import_id: Id
+    members: Annotated[list[ImportMemberRequest], Field(min_length=1, max_length=MAX_IMPORT_MEMBERS)]
+
+    @model_validator(mode="after")
+    def _members_once(self) -> ImportRequest:
+        if len({m.member_id for m in self.members}) != len(self.members):
+            raise ValueError("a member_id appears twice")
+        return self
+
+
+class ImportUploadRequest(Strict):
+    import_id: Id
 
 
 def accrual_command(body: AccrualRequest, now: datetime) -> AccrualCommand:

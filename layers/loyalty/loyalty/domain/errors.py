@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     REVISION_CONFLICT = "REVISION_CONFLICT"  # 409: the program changed since the revision a PUT edits
     INVALID_PROGRAM = "INVALID_PROGRAM"  # 422: a program document that does not validate (error.details)
     RECEIPT_ALREADY_USED = "RECEIPT_ALREADY_USED"  # 409: another member's accrual holds this store's receipt
+    INVALID_LOT = "INVALID_LOT"  # an imported lot expires before it was earned, or has expired (refuses its member)
     THROTTLED = "THROTTLED"  # 429
     INTERNAL_ERROR = "INTERNAL_ERROR"  # 500: a bug; the request may be retried safely
 

@@ -1,0 +1,133 @@
+"""Imports: a member of an existing program moved in with its lots, as if it had earned them here.
+
+The imported lots go into the expiry-date buckets exactly as earned lots do (so the points clock expires them on
+their day and spending takes them soonest-expiring first); they are available at once and not qualifying. The
+member gets no welcome bonus; its tier is the one sent. One posting per member: the member item (written only if
+no member has the id), its lots and one ledger entry keyed by the import, so a replay cannot apply twice."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ..events import MemberImported
+from . import tiers
+from .accrual import credit_lot
+from .errors import BusinessRuleRefused, ErrorCode, InvalidRequest
+from .ledger import Command, LedgerEntry, Lot, Posting, entry_key
+from .member import MemberState
+from .program import Program
+
+# a member's posting is one transaction of at most 100 items: its member item, its ledger entry, the program
+# counters (imported, members, tier) and the lots; more lots than this are merged by expiry date
+MAX_LOTS = 90
+
+
+@dataclass(frozen=True)
+class ImportedLot:
+    points: int
+    earned_at: datetime
+    expires_at: datetime
+
+    @property
+    def expires_on(self) -> str:
+        """The expiry date: the day of `expires_at` (UTC); the points clock expires the lot when that day comes."""
+        return self.expires_at.astimezone(UTC).date().isoformat()
+
+
+@dataclass(frozen=True)
+class ImportedMember:
+    member_id: str
+    lots: tuple[ImportedLot, ...] = ()
+    tier: str | None = None
+    segments: tuple[str, ...] = ()
+    birthday: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportCommand(Command):
+    """One member of an import: applied once per import_id + member_id; the same key with another body is refused."""
+
+    import_id: str
+    member: ImportedMember
+
+
+def import_key(import_id: str) -> str:
+    return entry_key("import", import_id)
+
+
+def check_tiers(program: Program, members: list[ImportedMember]) -> None:
+    """A tier the program does not have makes the whole request invalid (nothing is applied)."""
+    names = {t.name for t in program.tiers}
+    for n, member in enumerate(members):
+        if member.tier is not None and member.tier not in names:
+            raise InvalidRequest(ErrorCode.INVALID_REQUEST,
+                                 f"members.{n}.tier: {member.tier} is not a tier of the program ({', '.join(names)})")
+
+
+def invalid_lot(n: int, message: str) -> BusinessRuleRefused:
+    return BusinessRuleRefused(ErrorCode.INVALID_LOT, f"lots.{n}: {message}")
+
+
+def check_lots(lots: tuple[ImportedLot, ...], now: datetime) -> None:
+    """Refuse the member if a lot expires before it was earned, was earned after `now`, or has expired already
+    (its expiry date is today or before: the points clock would expire it today, and it cannot be spent)."""
+    today = now.astimezone(UTC).date().isoformat()
+    for n, lot in enumerate(lots):
+        if lot.expires_at <= lot.earned_at:
+            raise invalid_lot(n, f"expires ({lot.expires_at.isoformat()}) before it was earned "
+                                 f"({lot.earned_at.isoformat()})")
+        if lot.earned_at > now:
+            raise invalid_lot(n, f"earned in the future ({lot.earned_at.isoformat()})")
+        if lot.expires_on <= today:
+            raise invalid_lot(n, f"has expired already (on {lot.expires_on})")
+
+
+def fitted(lots: tuple[ImportedLot, ...]) -> list[ImportedLot]:
+    """The lots to write, in bucket order (expiry date, then earned first). Up to MAX_LOTS they are kept as sent;
+    beyond, lots sharing an expiry date are merged into one (earned at the earliest of them), which changes no
+    balance nor expiry; more distinct expiry dates than MAX_LOTS refuse the member."""
+    ordered = sorted(lots, key=lambda lot: (lot.expires_on, lot.earned_at))
+    if len(ordered) <= MAX_LOTS:
+        return ordered
+    by_day: dict[str, list[ImportedLot]] = defaultdict(list)
+    for lot in ordered:
+        by_day[lot.expires_on].append(lot)
+    if len(by_day) > MAX_LOTS:
+        raise BusinessRuleRefused(ErrorCode.INVALID_LOT, f"{len(by_day)} distinct expiry dates; at most {MAX_LOTS} "
+                                                          "(lots sharing an expiry date are merged)")
+    return [ImportedLot(sum(x.points for x in day), day[0].earned_at, day[0].expires_at) for day in by_day.values()]
+
+
+def _reached(program: Program, tier: str) -> list[str]:
+    """The tiers above the first up to `tier`: held in the old program, so no entry bonus is paid for them."""
+    return [t.name for t in program.tiers[1:program.tier_index(tier) + 1]]
+
+
+def import_member(program: Program, cmd: ImportCommand, referral_code: str, now: datetime) -> Posting:
+    """The posting of one imported member; raises INVALID_LOT (BusinessRuleRefused) for a lot it cannot take."""
+    sent = cmd.member
+    check_lots(sent.lots, now)
+    lots = fitted(sent.lots)
+    tier = sent.tier or program.tiers[0].name
+    review = tiers.review_date(program, now.date(), tier)
+    member = MemberState(member_id=sent.member_id, tier=tier, referral_code=referral_code, enrolled_at=now,
+                         segments=list(sent.segments), birthday=sent.birthday, tiers_reached=_reached(program, tier),
+                         review_on=review.isoformat() if review else None)
+    posting = Posting(members=[member])
+    for n, sent_lot in enumerate(lots):
+        lot = Lot(member.member_id, f"import#{cmd.import_id}#{n:03d}", "import", sent_lot.points, sent_lot.earned_at,
+                  sent_lot.expires_on, "available", qualifying=False)
+        credit_lot(member, lot)
+        posting.new_lots.append(lot)
+    points = sum(lot.points for lot in lots)
+    member.lifetime = points
+    key = import_key(cmd.import_id)
+    posting.entries.append(LedgerEntry(member.member_id, key, "adjustment", points, now, f"import:{cmd.import_id}",
+                                       detail={"kind": "import", "lots": len(lots)}))
+    posting.count("imported", points)
+    posting.count("members", 1)
+    posting.count(f"tier:{tier}", 1)
+    posting.events.append(MemberImported(member_id=member.member_id, tier=tier, import_id=cmd.import_id,
+                                         points=points, lots=len(lots)))
+    return posting
