@@ -122,9 +122,22 @@ def create_tables(template: Template, dynamodb: Any) -> None:
             dynamodb.update_time_to_live(TableName=template.name_of(lid), TimeToLiveSpecification=ttl)
 
 
+def bucket_name(template: Template, logical_id: str) -> str:
+    """A bucket's local name: its logical id in lower case (S3 takes no capitals)."""
+    return template.name_of(logical_id).lower()
+
+
+def create_buckets(template: Template, s3: Any) -> None:
+    """The template's buckets (empty: objects are not kept across restarts); !Ref of one is its name."""
+    for lid in template.of_type("AWS::S3::Bucket"):
+        s3.create_bucket(Bucket=bucket_name(template, lid))
+        template.ref_values[lid] = bucket_name(template, lid)
+
+
 def provision(template: Template, moto_url: str) -> None:
-    """Create the template's tables and queues in moto."""
+    """Create the template's tables, buckets and queues in moto."""
     create_tables(template, _client("dynamodb", moto_url))
+    create_buckets(template, _client("s3", moto_url))
 
     sqs = _client("sqs", moto_url)
     for lid in template.of_type("AWS::SQS::Queue"):
@@ -157,11 +170,22 @@ def deprovision(template: Template, moto_url: str) -> None:
     for lid in template.of_type("AWS::SQS::Queue"):
         if lid in template.ref_values:
             _ignore_missing(sqs.delete_queue, QueueUrl=template.ref_values[lid])
+    s3 = _client("s3", moto_url)
+    for lid in template.of_type("AWS::S3::Bucket"):
+        _ignore_missing(_empty_and_delete, s3, bucket_name(template, lid))
 
 
-def _ignore_missing(call: Any, **kwargs: Any) -> None:
+def _empty_and_delete(s3: Any, bucket: str) -> None:
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+    s3.delete_bucket(Bucket=bucket)
+
+
+def _ignore_missing(call: Any, *args: Any, **kwargs: Any) -> None:
     try:
-        call(**kwargs)
+        call(*args, **kwargs)
     except ClientError as exc:
         log.debug("cleanup: %s", exc)
 

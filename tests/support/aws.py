@@ -20,6 +20,12 @@ def create_tables() -> None:
     local_aws.create_tables(TEMPLATE, boto3.client("dynamodb"))
 
 
+def create_buckets() -> None:
+    """The template's buckets, named as the local run names them (EXPORTS_BUCKET of tests/support/environment)."""
+    for lid in TEMPLATE.of_type("AWS::S3::Bucket"):
+        boto3.client("s3").create_bucket(Bucket=local_aws.bucket_name(TEMPLATE, lid))
+
+
 def program_document() -> dict[str, Any]:
     return json.loads((ROOT / "program" / "default.json").read_text())  # type: ignore[no-any-return]
 
@@ -37,6 +43,7 @@ def provision() -> None:
     from loyalty.platform import program_source
 
     create_tables()
+    create_buckets()
     boto3.client("events").create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
     program_source.forget()  # the process's copy came from another account's store
     put_program(program_document())

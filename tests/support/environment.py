@@ -10,7 +10,7 @@ IN_PROCESS_AWS = {
     "AWS_EC2_METADATA_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_DEV": "false",
     "POWERTOOLS_METRICS_NAMESPACE": "Loyalty", "POWERTOOLS_SERVICE_NAME": "loyalty", "LOG_LEVEL": "WARNING",
     "MEMBERS_TABLE": "MembersTable", "LEDGER_TABLE": "LedgerTable", "LOTS_TABLE": "LotsTable",
-    "PROGRAM_TABLE": "ProgramTable", "EVENT_BUS_NAME": "LoyaltyBus",
+    "PROGRAM_TABLE": "ProgramTable", "EVENT_BUS_NAME": "LoyaltyBus", "EXPORTS_BUCKET": "exportsbucket",
     # one writer (the process itself, which installs what it writes): never a read of the head in the middle of a
     # test; tests of the cache's expiry set their own
     "PROGRAM_CACHE_SECONDS": "3600",

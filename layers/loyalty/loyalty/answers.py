@@ -2,7 +2,7 @@
 validates them (the OpenAPI document is generated from these classes), and a replay answers the stored copy."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -10,6 +10,9 @@ from pydantic.json_schema import SkipJsonSchema
 from .domain.errors import ErrorCode
 from .domain.ledger import EntryType
 from .domain.program import Program, ProgramRules, Reward
+
+if TYPE_CHECKING:  # annotations only: the ledger module imports this one
+    from .domain.ledger import LedgerEntry
 
 
 class Answer(BaseModel):
@@ -164,10 +167,60 @@ class HistoryItem(Answer):
     created_at: str
     reference: str
 
+    @staticmethod
+    def fields_of(entry: LedgerEntry) -> dict[str, object]:
+        """An entry as the history shows it (the ledger export's rows add the member)."""
+        return {"entry_id": entry.key, "type": entry.type, "points": entry.points,
+                "created_at": entry.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "reference": entry.reference}
+
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> HistoryItem:
+        return cls.model_validate(cls.fields_of(entry))
+
 
 class HistoryPage(Answer):
     items: list[HistoryItem]
     next_cursor: str | None
+
+
+class LedgerRow(HistoryItem):
+    """A line of a ledger export (gzipped JSON Lines): the history item of the entry, with its member."""
+
+    member_id: str
+
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> LedgerRow:
+        return cls.model_validate({"member_id": entry.member_id, **cls.fields_of(entry)})
+
+
+class MemberRow(Answer):
+    """A line of a members export: the member view's tier, balance and segments, and when the member enrolled."""
+
+    member_id: str
+    tier: str
+    balance: Balance
+    segments: list[str]
+    enrolled_at: str
+
+    @classmethod
+    def of(cls, view: MemberView, enrolled_at: str) -> MemberRow:
+        return cls(member_id=view.member_id, tier=view.tier, balance=view.balance, segments=view.segments,
+                   enrolled_at=enrolled_at)
+
+
+ExportKind = Literal["ledger", "members"]
+
+
+class ExportAccepted(Answer):
+    export_id: str
+
+
+class ExportStatus(Answer):
+    export_id: str
+    kind: ExportKind
+    status: Literal["running", "done", "failed"]
+    rows: int = Field(description="lines written so far (all of them once done)")
+    url: str | None = Field(description="presigned GET of the gzipped JSON Lines file, valid an hour; null until done")
 
 
 class PointFlows(Answer):

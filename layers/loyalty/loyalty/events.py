@@ -162,10 +162,18 @@ class PointsClockContinued(EventDetail):
     time: str = Field(description="the interrupted run's time; the continuation runs as of it")
 
 
+class ExportRequested(EventDetail):
+    """Hands an export job's work to ExportFunction: sent when the job is created and whenever a run stops short
+    of the time limit (the next invocation continues from what the job item records)."""
+
+    export_id: str
+    run: str = Field(description="the job's run; an event of an earlier run of the same job is ignored")
+
+
 EVENTS: dict[str, type[EventDetail]] = {cls.__name__: cls for cls in (
     PointsAccrued, PointsReversed, PointsRedeemed, RedemptionCancelled, PointsTransferred, PointsAdjusted,
     PointsReleased, PointsExpired, PointsExpiringSoon, TierChanged, MemberEnrolled, ReferralQualified,
-    ChallengeCompleted, PointsClockContinued, MemberImported)}
+    ChallengeCompleted, PointsClockContinued, MemberImported, ExportRequested)}
 
 
 Event = tuple[str, dict[str, Any]]  # (detail-type, detail) as it goes on the bus

@@ -12,7 +12,7 @@ SERVICE_SCOPE = "loyalty/service"
 ADMIN_SCOPE = "loyalty/admin"
 
 Action = Literal["enroll", "read", "accrue", "reverse", "redeem", "cancel", "transfer", "adjust", "stats", "program",
-                 "profile", "segment", "simulate", "import"]
+                 "profile", "segment", "simulate", "import", "export"]
 
 # what each kind of caller may do; a member may only act on itself
 MEMBER_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "redeem", "cancel", "transfer"} | {"profile"})

@@ -1,13 +1,15 @@
 """Request models of the HTTP contract: strict types, bounded sizes, unknown fields refused."""
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
@@ -143,6 +145,33 @@ class AdjustmentRequest(Strict):
     def _not_zero(self) -> AdjustmentRequest:
         if self.points == 0:
             raise ValueError("points must not be zero")
+        return self
+
+
+def _day(value: Any) -> Any:
+    """Only the text YYYY-MM-DD of a real day (pydantic's own date would take a number too)."""
+    if not (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)):
+        raise ValueError("a day is YYYY-MM-DD")
+    return date.fromisoformat(value)  # a day that does not exist (2026-02-30) is a ValueError: 422
+
+
+Day = Annotated[date, BeforeValidator(_day), Field(description="YYYY-MM-DD (UTC)")]
+
+
+class ExportRequest(Strict):
+    """POST /v1/admin/exports: the whole ledger or the days from..to (both included, UTC), or a members snapshot."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    kind: Literal["ledger", "members"]
+    from_: Day | None = Field(None, alias="from", description="first day of ledger entries; omitted: the first")
+    to: Day | None = Field(None, description="last day of ledger entries, included; omitted: the last")
+
+    @model_validator(mode="after")
+    def _range(self) -> ExportRequest:
+        if self.kind == "members" and (self.from_ or self.to):
+            raise ValueError("from/to select ledger entries; a members export is a snapshot of every member")
+        if self.from_ and self.to and self.from_ > self.to:
+            raise ValueError("from is after to")
         return self
 
 

@@ -11,7 +11,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-from ..events import PointsAccrued, PointsClockContinued, ReferralQualified
+from ..events import ExportRequested, PointsAccrued, PointsClockContinued, ReferralQualified
 
 DetailT = TypeVar("DetailT", bound=BaseModel)
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
@@ -66,6 +66,10 @@ class PointsClockContinuedEvent(BusEvent[PointsClockContinued]):
     def run_time(self) -> datetime:
         """The interrupted run's time: the continuation runs as of it, not as of its own delivery."""
         return instant(self.detail.time)
+
+
+class ExportRequestedEvent(BusEvent[ExportRequested]):
+    detail_type: Literal["ExportRequested"] = Field(alias="detail-type")
 
 
 class MemberWrite(BaseModel):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from pynamodb.connection import Connection
 
 from .settings import settings
@@ -26,6 +27,15 @@ class Clients:
 
 
 _current: Clients | None = None
+_s3: Any = None  # made on first use: only the export function needs it
+
+
+def s3() -> Any:
+    """boto3's S3 client; SigV4, so that its presigned URLs are accepted in every region."""
+    global _s3
+    if _s3 is None:
+        _s3 = boto3.client("s3", region_name=settings().region, config=Config(signature_version="s3v4"))
+    return _s3
 
 
 def clients() -> Clients:
@@ -37,5 +47,5 @@ def clients() -> Clients:
 
 def use(replacement: Clients | None) -> None:
     """Install these clients; None creates fresh ones on next use (a new moto account, say)."""
-    global _current
-    _current = replacement
+    global _current, _s3
+    _current, _s3 = replacement, None

@@ -27,6 +27,14 @@ class MissingSettings(RuntimeError):
     pass
 
 
+class ExportSettings(BaseModel):
+    """What only ExportFunction is given (its own Environment in the template)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    exports_bucket: str = Field(alias="EXPORTS_BUCKET", min_length=1)
+
+
 @cache
 def settings() -> Settings:
     try:
@@ -34,3 +42,11 @@ def settings() -> Settings:
     except ValidationError as err:
         missing = ", ".join(str(e["loc"][0]) for e in err.errors())
         raise MissingSettings(f"the function's environment lacks or has empty: {missing}") from None
+
+
+@cache
+def export_settings() -> ExportSettings:
+    try:
+        return ExportSettings.model_validate(dict(os.environ))
+    except ValidationError:
+        raise MissingSettings("the function's environment lacks or has empty: EXPORTS_BUCKET") from None

@@ -46,10 +46,7 @@ def view(member_id: str, now: datetime) -> MemberView:
 def history(member_id: str, limit: int, cursor: str | None) -> HistoryPage:
     member_or_404(member_id)
     entries, next_cursor = repository.history(member_id, limit, cursor)
-    items = [HistoryItem(entry_id=e.key, type=e.type, points=e.points,
-                         created_at=e.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), reference=e.reference)
-             for e in entries]
-    return HistoryPage(items=items, next_cursor=next_cursor)
+    return HistoryPage(items=[HistoryItem.of(e) for e in entries], next_cursor=next_cursor)
 
 
 def update_profile(member_id: str, change: profile.ProfileChange, by_member: bool, now: datetime) -> MemberView:
