@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from . import aws, bus, snapshot
 from .bus import EventBus
 from .http_api import ApiApp, ApiHandler, Router
 from .httpd import Server
 from .lambda_api import LambdaApp, LambdaHandler
+from .queues import QueuePump
 from .runtime import Functions
 from .scheduler import Scheduler
 from .streams import StreamPump
-from .template import StreamSource, Template
+from .template import REGION, StreamSource, Template
 
 log = logging.getLogger("local")
 
@@ -35,6 +38,7 @@ class Runner:
     data_file: Path | None = None  # where the tables are saved; None: nothing is kept
     restored: int = 0  # items restored from data_file at start
     saver: snapshot.Saver | None = None
+    queues: QueuePump | None = None  # the SQS event sources, delivered when a request ends as the streams are
 
     def stop(self) -> None:
         """Stop the servers and the schedules, save the tables (with a data dir), delete the tables and queues,
@@ -87,7 +91,7 @@ def start(
             functions.preload()
         event_bus = EventBus(functions, template.rules(), template.ref_values, moto_url)
         bus.answer_in_process(event_bus)
-        streams = stream_pump(template, functions, event_bus)
+        streams, queues = pumps(template, functions, event_bus, moto_url)
         api_server.app = ApiApp(Router(template.routes()), functions)
         lambda_server.app = LambdaApp(functions, event_bus)
         api_server.start()
@@ -99,7 +103,7 @@ def start(
             scheduler.start()
             stack.callback(scheduler.stop)
         runner = Runner(api_server.url, lambda_server.url, moto_url, template, functions, event_bus, streams,
-                        stack.pop_all(), data_file, restored, saver)
+                        stack.pop_all(), data_file, restored, saver, queues)
     return runner
 
 
@@ -117,9 +121,11 @@ def keep_data(template: Template, data_dir: Path | None, save_every: float,
     return data_file, restored, saver
 
 
-def stream_pump(template: Template, functions: Functions, event_bus: EventBus) -> StreamPump:
-    """Stream records are delivered when a request ends: an HTTP request, a Lambda Invoke, a schedule's or a
-    client's event. A stream delivery runs nested, so what it publishes is delivered before the request ends."""
+def pumps(template: Template, functions: Functions, event_bus: EventBus,
+          moto_url: str) -> tuple[StreamPump, QueuePump]:
+    """Stream records and queued messages are delivered when a request ends: an HTTP request, a Lambda Invoke, a
+    schedule's or a client's event. A delivery runs nested, so what it publishes, writes or sends is delivered
+    before the request ends."""
     def invoke(function: str, event: dict[str, Any]) -> Any:
         with bus.delivering():
             return functions.invoke(function, event)
@@ -128,12 +134,26 @@ def stream_pump(template: Template, functions: Functions, event_bus: EventBus) -
         event_bus.send_to_queue(source.dlq, {"records": records}, {"ERROR_MESSAGE": reason[:256] or "failed",
                                                                    "SOURCE": source.name})
 
-    pump = StreamPump(template.stream_sources(), template.name_of, invoke, dead_letter)
+    def sqs() -> Any:
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        region_name=REGION)
+        return session.client("sqs", endpoint_url=moto_url)
+
+    streams = StreamPump(template.stream_sources(), template.name_of, invoke, dead_letter)
+    queues = QueuePump(template.queue_sources(), template.name_of, invoke, sqs)
+
+    def settle() -> int:
+        """Until neither has anything left: a queued message's handling writes stream records, and back."""
+        delivered = total = streams.settle() + queues.settle()
+        while delivered:
+            delivered = streams.settle() + queues.settle()
+            total += delivered
+        return total
 
     def after_request() -> None:
         if bus.current_depth() == 0:
-            pump.settle()
+            settle()
 
     functions.after_each_invocation(after_request)
-    event_bus.after_delivery = pump.settle
-    return pump
+    event_bus.after_delivery = settle
+    return streams, queues

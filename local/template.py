@@ -1,5 +1,5 @@
 """Read template.yaml: what it uses of CloudFormation (`!Ref`, `!Sub`, `!GetAtt`), SAM Globals and the events of its
-functions (HttpApi, EventBridgeRule, Schedule, DynamoDB). Anything else fails loudly rather than being half-read."""
+functions (HttpApi, EventBridgeRule, Schedule, DynamoDB, SQS). Anything else fails loudly rather than being half-read."""
 
 from __future__ import annotations
 
@@ -111,6 +111,20 @@ class StreamSource:
 
 
 @dataclass
+class QueueSource:
+    """An SQS event source mapping: the queue's messages in batches to a function; the queue's redrive policy
+    moves a message received `max_receives` times to its dead-letter queue."""
+
+    name: str  # "<FunctionId>-<EventName>"
+    function: str
+    queue: str  # logical id of the queue
+    batch_size: int = 10
+    report_item_failures: bool = False
+    dlq: str | None = None  # logical id of the redrive policy's dead-letter queue
+    max_receives: int | None = None  # None: no redrive policy, retried until the message's retention ends
+
+
+@dataclass
 class FunctionSpec:
     logical_id: str
     code_dir: Path
@@ -207,6 +221,22 @@ class Template:
                 filters=[str(f["Pattern"]) for f in filters],
                 report_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
                 dlq=_get_att_target(on_failure),
+            ))
+        return sources
+
+    def queue_sources(self) -> list[QueueSource]:
+        sources = []
+        for lid, name, props in self._events("SQS"):
+            queue = _get_att_target(props.get("Queue"))
+            if queue is None:
+                raise ValueError(f"{lid}.{name}: only a queue of the template (!GetAtt Queue.Arn) can be emulated")
+            redrive = (self.properties(queue).get("RedrivePolicy") or {})
+            sources.append(QueueSource(
+                name=f"{lid}-{name}", function=lid, queue=queue,
+                batch_size=int(props.get("BatchSize", 10)),
+                report_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                dlq=_get_att_target(redrive.get("deadLetterTargetArn")),
+                max_receives=int(redrive["maxReceiveCount"]) if "maxReceiveCount" in redrive else None,
             ))
         return sources
 

@@ -44,6 +44,9 @@ def provision() -> None:
 
     create_tables()
     create_buckets()
+    sqs = boto3.client("sqs")
+    for queue in TEMPLATE.of_type("AWS::SQS::Queue"):  # named by logical id, as the local run names them
+        sqs.create_queue(QueueName=TEMPLATE.name_of(queue))
     boto3.client("events").create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
     program_source.forget()  # the process's copy came from another account's store
     put_program(program_document())

@@ -11,12 +11,15 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 
+import boto3
+
 from local.bus import event_of
 from local.http_api import Router, build_event, jwt_authorizer
+from local.queues import QueuePump
 from local.runtime import LambdaContext, handler_of, load_module
 from local.scheduler import scheduled_event
 from local.streams import StreamPump
-from local.template import FunctionSpec, Route
+from local.template import REGION, FunctionSpec, Route
 
 from .aws import ROOT, TEMPLATE
 
@@ -50,14 +53,26 @@ def run(logical_id: str, event: dict[str, Any], context: Context | None = None) 
 
 # the template's stream event sources (AnnounceFunction publishing each write's outbox), as the local run has them
 STREAMS = StreamPump(TEMPLATE.stream_sources(), TEMPLATE.name_of, run)
+# its SQS event sources (BulkCreditFunction's work queue), polled in the moto account of the test
+QUEUES = QueuePump(TEMPLATE.queue_sources(), TEMPLATE.name_of, run, lambda: boto3.client("sqs", region_name=REGION))
+
+
+def settle() -> int:
+    """Deliver stream records and queued messages until neither has any left, as the local run does."""
+    delivered = total = STREAMS.settle() + QUEUES.settle()
+    while delivered:
+        delivered = STREAMS.settle() + QUEUES.settle()
+        total += delivered
+    return total
 
 
 def invoke(logical_id: str, event: dict[str, Any], context: Context | None = None) -> Any:
-    """Run a function, then deliver the stream records its writes produced, as the local run does."""
+    """Run a function, then deliver the stream records and queued messages its writes produced, as the local run
+    does."""
     try:
         return run(logical_id, event, context)
     finally:
-        STREAMS.settle()
+        settle()
 
 
 @dataclass
