@@ -11,6 +11,8 @@ IN_PROCESS_AWS = {
     "POWERTOOLS_METRICS_NAMESPACE": "Loyalty", "POWERTOOLS_SERVICE_NAME": "loyalty", "LOG_LEVEL": "WARNING",
     "MEMBERS_TABLE": "MembersTable", "LEDGER_TABLE": "LedgerTable", "LOTS_TABLE": "LotsTable",
     "PROGRAM_TABLE": "ProgramTable", "EVENT_BUS_NAME": "LoyaltyBus", "EXPORTS_BUCKET": "exportsbucket",
+    # BulkCreditFunction's own: the URL moto gives the queue that provision() creates
+    "BULK_CREDIT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/BulkCreditQueue",
     # one writer (the process itself, which installs what it writes): never a read of the head in the middle of a
     # test; tests of the cache's expiry set their own
     "PROGRAM_CACHE_SECONDS": "3600",

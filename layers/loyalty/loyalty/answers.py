@@ -160,6 +160,17 @@ class AdjustmentAnswer(Answer):
     member: MemberView
 
 
+class BulkCredit(Answer):
+    credit_id: str
+    status: Literal["running", "done"] = Field(description="done once every member found has an outcome")
+    credited: int = Field(description="members credited (once each, whatever the retries)")
+    skipped: int = Field(description="members unknown, or refused by a business rule (blocked)")
+    members: int = Field(description="members found so far: all of a list; a segment's grow as it is read")
+    points: int = Field(description="points credited to each member")
+    reason: str
+    segment: str | None = None
+
+
 class HistoryItem(Answer):
     entry_id: str
     type: EntryType

@@ -10,8 +10,9 @@ from ..domain.errors import ErrorCode, InvalidRequest, PayloadTooLarge, Unsuppor
 
 MAX_BODY_BYTES = 64 * 1024  # the contract's limit (API Gateway's own is 10 MB)
 # route key -> its own limit: a whole program document; an import of up to 1 000 members with their lots (Lambda's
-# synchronous payload is 6 MB)
-ROUTE_BODY_LIMITS = {"PUT /v1/admin/program": 1024 * 1024, "POST /v1/admin/imports": 6 * 1024 * 1024}
+# synchronous payload is 6 MB); a bulk credit's 10 000 member ids
+ROUTE_BODY_LIMITS = {"PUT /v1/admin/program": 1024 * 1024, "POST /v1/admin/imports": 6 * 1024 * 1024,
+                     "POST /v1/admin/bulk-credits": 1024 * 1024}
 MAX_DEPTH = 32  # no request of the contract nests deeper than 4
 MAX_NUMBER_CHARS = 40  # every bound of the contract fits in 12 digits; Python refuses ints over 4 300 digits
 
