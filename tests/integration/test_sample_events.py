@@ -21,7 +21,8 @@ ORDER = ["enroll", "enroll_referral", "member_update", "accrue_purchase", "accru
          "catalog_rewards", "catalog_program", "catalog_openapi", "catalog_docs", "admin_simulate_accrual",
          "admin_import",
          "points_accrued", "referral_qualified", "schedule_daily", "points_clock_continued", "schedule_tier_review",
-         "schedule_weekly", "member_stream", "schedule_export_daily", "export_get", "export_create", "export_requested"]
+         "schedule_weekly", "member_stream", "schedule_export_daily", "export_get", "export_create", "export_requested",
+         "bulk_credit_start", "bulk_credit_status", "bulk_credit_work"]
 
 
 def target(event: dict[str, Any]) -> str:
@@ -29,6 +30,9 @@ def target(event: dict[str, Any]) -> str:
     names it <stack>-<FunctionId><EventName>-<suffix>), by a rule's pattern, or by the stream."""
     if "routeKey" in event:
         return functions.route(event["requestContext"]["http"]["method"], event["rawPath"])[0]
+    if "Records" in event and event["Records"][0].get("eventSource") == "aws:sqs":
+        [queue] = TEMPLATE.queue_sources()
+        return queue.function
     if "Records" in event:
         [source] = TEMPLATE.stream_sources()
         return source.function
@@ -73,6 +77,10 @@ def test_every_sample_event_is_accepted(moto_aws: None, clock_at: Callable[[date
         if name == "schedule_export_daily":  # the day before the schedule's: its ledger file and the members
             assert [j["export_id"] for j in result["jobs"]] == ["daily-ledger-2026-11-22", "daily-members-2026-11-22"]
             assert all(j["status"] == "done" for j in result["jobs"]), result
+        if name == "bulk_credit_status":  # queued by the POST, worked before its answer (as the local run does)
+            assert json.loads(result["body"])["credited"] == 2, result
+        if name == "bulk_credit_work":  # a redelivery of the POST's message: credits nobody again
+            assert [e.points for e in repository.entries_of("m-1002") if e.key.startswith("adjustment#bulk#")] == [200]
         if name == "enroll":
             give_referral_code("m-1001", "K7QX2M")  # the referral sample names this code
     assert repository.get_member("m-1002").referred_by == "m-1001"  # type: ignore[union-attr]
