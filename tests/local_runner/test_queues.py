@@ -170,3 +170,33 @@ def test_the_real_template_s_bulk_credit_queue_is_emulated() -> None:
     assert (source.function, source.queue, source.report_item_failures, source.dlq, source.max_receives) == (
         "BulkCreditFunction", "BulkCreditQueue", True, "BulkCreditDeadLetterQueue", 5)
     assert json.dumps(REAL.resolve(REAL.properties("BulkCreditFunction")["Environment"])).count("BulkCreditQueue")
+
+
+@pytest.fixture(scope="module")
+def real_runner() -> Iterator[local.Runner]:
+    from tests.support.aws import ROOT
+
+    started = local.start(ROOT / "template.yaml", ROOT, api_port=0, lambda_port=0, moto_port=0, schedules=False,
+                          data_dir=None)
+    yield started
+    started.stop()
+
+
+def test_a_bulk_credit_is_done_when_the_local_run_answers_its_post(real_runner: local.Runner) -> None:
+    from local.token import mint
+
+    def headers(scope: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {mint('ops', scope)}"}
+
+    api = real_runner.api_url
+    for member_id in ("q-1", "q-2"):
+        enrolled = requests.post(f"{api}/v1/members", json={"member_id": member_id}, headers=headers("loyalty/service"),
+                                 timeout=30)
+        assert enrolled.status_code == 201, enrolled.text
+    body = {"credit_id": "q-credit", "points": 30, "reason": "local", "member_ids": ["q-1", "q-2", "q-ghost"]}
+    started = requests.post(f"{api}/v1/admin/bulk-credits", json=body, headers=headers("loyalty/admin"), timeout=30)
+    assert started.status_code == 202, started.text
+    done = requests.get(f"{api}/v1/admin/bulk-credits/q-credit", headers=headers("loyalty/admin"), timeout=30).json()
+    assert (done["status"], done["credited"], done["skipped"]) == ("done", 2, 1)
+    view = requests.get(f"{api}/v1/members/q-1", headers=headers("loyalty/admin"), timeout=30).json()
+    assert view["balance"]["available"] == 100 + 30
