@@ -2,7 +2,7 @@
 validates them (the OpenAPI document is generated from these classes), and a replay answers the stored copy."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -47,7 +47,7 @@ class ChallengeStatus(Answer):
 class MemberView(Answer):
     member_id: str
     tier: str
-    referral_code: str
+    referral_code: str | None = Field(description="what a referee enrolls with; null once the member is erased")
     balance: Balance
     next_tier: NextTier | None
     expiring: list[ExpiringPoints]
@@ -56,6 +56,8 @@ class MemberView(Answer):
     birthday: str | None = Field(None, description="MM-DD; the points clock credits the birthday bonus on that day")
     tier_benefits: list[str] = Field([], description="what the member's current tier gives")
     challenges: list[ChallengeStatus] = Field([], description="the live challenges the member takes part in")
+    status: Literal["active", "blocked"] = Field("active", description=(
+        "a blocked member cannot earn, redeem, transfer or receive a transfer (409 MEMBER_BLOCKED); reads work"))
 
 
 class PromotionPoints(Answer):
@@ -232,6 +234,20 @@ class ExportStatus(Answer):
     status: Literal["running", "done", "failed"]
     rows: int = Field(description="lines written so far (all of them once done)")
     url: str | None = Field(description="presigned GET of the gzipped JSON Lines file, valid an hour; null until done")
+
+
+class ExportedEntry(HistoryItem):
+    detail: dict[str, Any] = Field(description=(
+        "what the entry records beyond its points: its kind, the expiry dates it drew on or credited..."))
+
+
+class MemberExport(Answer):
+    """GET /v1/members/{member_id}/export: everything held about the member."""
+
+    member: dict[str, Any] = Field(description=(
+        "the member's record as stored: profile, status, wallet (points by expiry date), tier and earning state"))
+    view: MemberView
+    entries: list[ExportedEntry] = Field(description="the whole ledger, oldest first; it sums to available + pending")
 
 
 class PointFlows(Answer):

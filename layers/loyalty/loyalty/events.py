@@ -158,6 +158,23 @@ class MemberImported(EventDetail):
     lots: int = Field(description="lots written (lots sharing an expiry date may have been merged)")
 
 
+class MemberBlocked(EventDetail):
+    member_id: str
+    reason: str
+
+
+class MemberUnblocked(EventDetail):
+    member_id: str
+    reason: str
+
+
+class MemberErased(EventDetail):
+    """The profile (birthday, segments, referral code) is gone and the member is blocked for good; its ledger
+    stays. Consumers holding a copy of the profile erase it too."""
+
+    member_id: str
+
+
 class PointsClockContinued(EventDetail):
     time: str = Field(description="the interrupted run's time; the continuation runs as of it")
 
@@ -173,7 +190,8 @@ class ExportRequested(EventDetail):
 EVENTS: dict[str, type[EventDetail]] = {cls.__name__: cls for cls in (
     PointsAccrued, PointsReversed, PointsRedeemed, RedemptionCancelled, PointsTransferred, PointsAdjusted,
     PointsReleased, PointsExpired, PointsExpiringSoon, TierChanged, MemberEnrolled, ReferralQualified,
-    ChallengeCompleted, PointsClockContinued, MemberImported, ExportRequested)}
+    ChallengeCompleted, PointsClockContinued, MemberImported, ExportRequested, MemberBlocked, MemberUnblocked,
+    MemberErased)}
 
 
 Event = tuple[str, dict[str, Any]]  # (detail-type, detail) as it goes on the bus

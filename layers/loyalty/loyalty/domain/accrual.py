@@ -152,6 +152,7 @@ def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: date
     in the referrer's own transaction: this one touches one member). Budgeted promotions draw on the slice
     `budget` chooses, in the same transaction (see `earning.purchase_points`); a challenge window whose bonus key
     is in `taken` is already granted."""
+    member.ensure_may("earn")
     points, granted = _earn(program, member, cmd, now, budget)
     key = entry_key("accrual", cmd.transaction_id)
     pending_until = cmd.occurred_at + timedelta(days=program.pending_days) if cmd.earns_as_purchase else None
@@ -211,6 +212,7 @@ def simulate(program: Program, tier: str | None, segments: list[str], cmd: Accru
 
 def pay_referral(program: Program, referrer: MemberState, referee_id: str, qualified_at: datetime) -> Posting:
     """The referral bonus, available at once and qualifying, dated when the referee's first purchase was accrued."""
+    referrer.ensure_may("earn")
     points = program.referral_points
     key = entry_key("referral", referee_id)
     lot = bonus_lot(program, referrer, key, "referral", points, qualified_at, qualifying=True)

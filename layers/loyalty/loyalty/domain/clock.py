@@ -77,8 +77,11 @@ def _change_tier(program: Program, member: MemberState, new_tier: str, reason: L
 
 def evaluate_upgrade(program: Program, member: MemberState, now: datetime) -> Posting:
     """After an accrual: move up at once (possibly several tiers); the review date restarts.
-    An empty posting means nothing changes."""
+    An empty posting means nothing changes. A blocked member is not moved up (a tier reached pays its entry bonus):
+    its next accrual after an unblock moves it."""
     posting = Posting()
+    if not member.may("earn"):
+        return posting
     target = tiers.upgraded_tier(program, member.tier, member.qualifying(program, now.date()))
     if target is not None:
         posting.members.append(member)

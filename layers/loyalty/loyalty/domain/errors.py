@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     INVALID_PROGRAM = "INVALID_PROGRAM"  # 422: a program document that does not validate (error.details)
     RECEIPT_ALREADY_USED = "RECEIPT_ALREADY_USED"  # 409: another member's accrual holds this store's receipt
     INVALID_LOT = "INVALID_LOT"  # an imported lot expires before it was earned, or has expired (refuses its member)
+    MEMBER_BLOCKED = "MEMBER_BLOCKED"  # 409: a blocked member cannot earn, redeem, transfer or receive a transfer
     THROTTLED = "THROTTLED"  # 429
     INTERNAL_ERROR = "INTERNAL_ERROR"  # 500: a bug; the request may be retried safely
 

@@ -2,20 +2,35 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from pydantic import BaseModel
 
 from ..answers import Balance, ExpiringPoints, MemberView, NextTier
 from . import challenges, tiers
 from .challenges import ChallengeProgress
+from .errors import BusinessRuleRefused, ErrorCode
 from .program import Program
 from .wallet import Wallet
+
+Status = Literal["active", "blocked"]
+# What an operation does to the member it names: "send" and "receive" are the two ends of a transfer.
+Operation = Literal["earn", "redeem", "send", "receive", "profile", "unblock"]
+
+# The one place that says what a blocked member cannot do. Everything not listed still applies to it: reads and
+# its export, reversals (a refund claws its points back), the points clock (pending points are released, points
+# expire), tier reviews, the cancellation of its redemptions and admin adjustments. An erased member is blocked
+# for good and its profile stays empty.
+REFUSED_WHEN_BLOCKED: dict[str, str] = {"earn": "earn points", "redeem": "redeem", "send": "transfer points",
+                                        "receive": "receive a transfer"}
+REFUSED_WHEN_ERASED: dict[str, str] = {**REFUSED_WHEN_BLOCKED, "profile": "have its profile set again",
+                                       "unblock": "be unblocked (it was erased)"}
 
 
 class MemberState(BaseModel):
     member_id: str
     tier: str
-    referral_code: str
+    referral_code: str | None  # None once erased: the code no longer resolves
     enrolled_at: datetime
     referred_by: str | None = None
     referral_paid: bool = False  # the referrer's bonus, paid at this member's first purchase
@@ -33,7 +48,23 @@ class MemberState(BaseModel):
     tiers_reached: list[str] = []
     has_purchased: bool = False  # a purchase was accrued: `first_purchase` promotions no longer apply
     promotion_uses: dict[str, int] = {}  # times it got each promotion with a per-member limit (live ones only)
+    # blocking and erasure (Step 6): a blocked member keeps its points and ledger but cannot earn or spend them
+    status: Status = "active"
+    blocked_reason: str | None = None
+    blocked_at: datetime | None = None
+    erased_at: datetime | None = None
     version: int | None = None  # optimistic lock, owned by storage
+
+    def may(self, operation: Operation) -> bool:
+        if self.erased_at is not None:
+            return operation not in REFUSED_WHEN_ERASED
+        return self.status == "active" or operation not in REFUSED_WHEN_BLOCKED
+
+    def ensure_may(self, operation: Operation) -> None:
+        """The guard of every operation a block refuses: 409 MEMBER_BLOCKED."""
+        if not self.may(operation):
+            what = REFUSED_WHEN_ERASED[operation]
+            raise BusinessRuleRefused(ErrorCode.MEMBER_BLOCKED, f"member {self.member_id} is blocked: it cannot {what}")
 
     def qualifying(self, program: Program, today: date) -> int:
         return tiers.qualifying_total(self.qualifying_by_day, today, program.qualifying_window_days)
@@ -56,4 +87,5 @@ class MemberState(BaseModel):
             segments=list(self.segments), birthday=self.birthday,
             tier_benefits=list(program.tier(self.tier).benefits),
             challenges=challenges.statuses(program, self.challenges, self.segments, today),
+            status=self.status,
         )

@@ -56,11 +56,13 @@ def update_profile(program: Program, member: MemberState, change: ProfileChange,
     if change.birthday is not None or change.clear_birthday:
         wanted = None if change.clear_birthday else change.birthday
         if wanted != member.birthday:
+            member.ensure_may("profile")
             if by_member and member.birthday is not None:
                 raise Forbidden(ErrorCode.FORBIDDEN, "a member may set its birthday once; support can change it")
             member.birthday = wanted
             posting.members = [member]
     if change.segments is not None and list(change.segments) != member.segments:
+        member.ensure_may("profile")
         member.segments = list(change.segments)
         posting.members = [member]
     posting.response = member.view(program, now.date())
@@ -72,7 +74,7 @@ def birthday_bonus(program: Program, member: MemberState, now: datetime) -> Post
     ledger entry is keyed `birthday#<year>` and the member remembers the year, so a re-run of the day finds
     nothing to do. An empty posting means nothing is due."""
     points = program.birthday_points
-    if (points <= 0 or member.birthday not in birthdays_on(now.date())
+    if (points <= 0 or not member.may("earn") or member.birthday not in birthdays_on(now.date())
             or member.birthday_credited_year == now.year):
         return Posting()
     member.birthday_credited_year = now.year

@@ -61,6 +61,7 @@ def redeem(program: Program, member: MemberState, cmd: RedemptionCommand, now: d
     reward = program.reward(cmd.reward_id)
     if reward is None:
         raise NotFound(ErrorCode.REWARD_NOT_FOUND, f"no reward {cmd.reward_id}")
+    member.ensure_may("redeem")
     _eligible(program, member, reward)
     points = reward.points * cmd.quantity
     draws = member.wallet.consume(points, now.date())
@@ -105,6 +106,8 @@ def transfer(program: Program, sender: MemberState, recipient: MemberState, cmd:
     """Move available points; they keep their expiry dates, so a transfer never refreshes them."""
     if sender.member_id == recipient.member_id:
         raise BusinessRuleRefused(ErrorCode.SAME_MEMBER, "a member cannot transfer to itself")
+    sender.ensure_may("send")
+    recipient.ensure_may("receive")
     transfer_id, points = cmd.transfer_id, cmd.points
     draws = sender.wallet.consume(points, now.date())
     key = entry_key("transfer", transfer_id)

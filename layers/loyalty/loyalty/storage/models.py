@@ -73,7 +73,7 @@ class MemberItem(Model):
 
     member_id = UnicodeAttribute(hash_key=True)
     state: Any = JSONAttribute()
-    referral_code = UnicodeAttribute()
+    referral_code = UnicodeAttribute(null=True)  # absent once erased: gone from the referral-code index
     expiry_shard = UnicodeAttribute(null=True)
     expiry_due = UnicodeAttribute(null=True)  # soonest expiry date holding points: found by the points clock
     review_shard = UnicodeAttribute(null=True)

@@ -1,0 +1,49 @@
+"""Blocking, unblocking and erasure of a member. Each is a change of the member item alone (its version guards
+it) that a repeat finds already made: an empty posting, the same answer, no second event."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..events import MemberBlocked, MemberErased, MemberUnblocked
+from .ledger import Posting
+from .member import MemberState
+from .program import Program
+
+
+def block(program: Program, member: MemberState, reason: str, now: datetime) -> Posting:
+    """Block a member (what that refuses: `MemberState.may`). Blocking a blocked member keeps its first reason."""
+    posting = Posting()
+    if member.status != "blocked":
+        member.status, member.blocked_reason, member.blocked_at = "blocked", reason, now
+        posting.members = [member]
+        posting.events.append(MemberBlocked(member_id=member.member_id, reason=reason))
+    posting.response = member.view(program, now.date())
+    return posting
+
+
+def unblock(program: Program, member: MemberState, reason: str, now: datetime) -> Posting:
+    """Unblock a member; an erased member stays blocked (409 MEMBER_BLOCKED)."""
+    member.ensure_may("unblock")
+    posting = Posting()
+    if member.status != "active":
+        member.status, member.blocked_reason, member.blocked_at = "active", None, None
+        posting.members = [member]
+        posting.events.append(MemberUnblocked(member_id=member.member_id, reason=reason))
+    posting.response = member.view(program, now.date())
+    return posting
+
+
+def erase(program: Program, member: MemberState, now: datetime) -> Posting:
+    """Forget the profile and what only earning needs (who referred it, activity dates, challenge progress,
+    promotion uses), and block the member for good. Its balance, lots and ledger stay: the liability is unchanged,
+    reversals still claw back and its points still expire."""
+    posting = Posting()
+    if member.erased_at is None:
+        member.birthday, member.segments, member.referral_code, member.referred_by = None, [], None, None
+        member.activity_dates, member.challenges, member.promotion_uses = {}, {}, {}
+        member.status, member.blocked_reason, member.erased_at = "blocked", "erased", now
+        member.blocked_at = member.blocked_at or now
+        posting.members = [member]
+        posting.events.append(MemberErased(member_id=member.member_id))
+    posting.response = member.view(program, now.date())
+    return posting
