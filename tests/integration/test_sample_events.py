@@ -22,7 +22,8 @@ ORDER = ["enroll", "enroll_referral", "member_update", "accrue_purchase", "accru
          "admin_import",
          "points_accrued", "referral_qualified", "schedule_daily", "points_clock_continued", "schedule_tier_review",
          "schedule_weekly", "member_stream", "schedule_export_daily", "export_get", "export_create", "export_requested",
-         "bulk_credit_start", "bulk_credit_status", "bulk_credit_work"]
+         "bulk_credit_start", "bulk_credit_status", "bulk_credit_work",
+         "member_export", "admin_block", "admin_unblock", "member_erase"]
 
 
 def target(event: dict[str, Any]) -> str:

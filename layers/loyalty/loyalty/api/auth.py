@@ -12,10 +12,12 @@ SERVICE_SCOPE = "loyalty/service"
 ADMIN_SCOPE = "loyalty/admin"
 
 Action = Literal["enroll", "read", "accrue", "reverse", "redeem", "cancel", "transfer", "adjust", "stats", "program",
-                 "profile", "segment", "simulate", "import", "export"]
+                 "profile", "segment", "simulate", "import", "export", "block", "erase", "member_export"]
 
-# what each kind of caller may do; a member may only act on itself
-MEMBER_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "redeem", "cancel", "transfer"} | {"profile"})
+# what each kind of caller may do; a member may only act on itself; "block" (and unblock) and "erase": admin only;
+# "member_export" is one member's data (itself, or an admin), "export" the BI exports of the program (admin)
+MEMBER_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "redeem", "cancel", "transfer"} | {"profile"}
+                                           | {"member_export"})
 SERVICE_ACTIONS: frozenset[str] = frozenset({"enroll", "read", "accrue", "reverse", "redeem", "cancel"}
                                             | {"profile", "segment"})
 

@@ -218,6 +218,12 @@ class SegmentPage(Strict):
 BulkCreditWork = Annotated[MembersChunk | SegmentPage, Field(discriminator="kind")]
 
 
+class StatusChangeRequest(Strict):
+    """POST /v1/admin/members/{member_id}/block and .../unblock."""
+
+    reason: Annotated[StrictStr, Field(min_length=1, max_length=256)]
+
+
 def _json_object(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("the program document is a JSON object")

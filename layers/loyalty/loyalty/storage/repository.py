@@ -118,6 +118,13 @@ def history(member_id: str, limit: int, cursor: str | None) -> tuple[list[Ledger
     return items, _cursor(result.last_evaluated_key)
 
 
+def ledger_oldest_first(member_id: str, page_size: int = 500) -> Iterator[LedgerEntry]:
+    """The member's whole ledger in time order, read a page at a time (consistent: the index is local)."""
+    for item in LedgerItem.by_time.query(member_id, scan_index_forward=True, consistent_read=True,
+                                         page_size=page_size):
+        yield entry_from_item(item)
+
+
 def due_members(index: str, up_to: date) -> Iterator[MemberState]:
     """Members whose expiry (or review) date has come, read from the sparse due-date index (which projects the
     whole item, so each due member costs one item read): never a scan. The index is eventually consistent;

@@ -1,0 +1,58 @@
+"""Blocking, erasure and the export of a member: the orchestration around domain.standing."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from ..answers import ExportedEntry, MemberExport, MemberView
+from ..domain import standing
+from ..domain.ledger import Posting
+from ..domain.member import MemberState
+from ..domain.program import Program
+from ..domain.timeutil import iso
+from ..platform.program_source import current_program
+from ..storage import repository
+from .common import member_or_404
+from .execution import write_unkeyed
+
+EXPORT_ATTEMPTS = 5
+
+
+def _change(member_id: str, change: Callable[[Program, MemberState], Posting]) -> MemberView:
+    """One conditional write of the member item (its version), retried on contention; a change already made
+    writes nothing and answers the same."""
+    posting = write_unkeyed(lambda _: change(current_program(), member_or_404(member_id)))
+    assert isinstance(posting.response, MemberView)
+    return posting.response
+
+
+def block(member_id: str, reason: str, now: datetime) -> MemberView:
+    return _change(member_id, lambda program, member: standing.block(program, member, reason, now))
+
+
+def unblock(member_id: str, reason: str, now: datetime) -> MemberView:
+    return _change(member_id, lambda program, member: standing.unblock(program, member, reason, now))
+
+
+def erase(member_id: str, now: datetime) -> MemberView:
+    return _change(member_id, lambda program, member: standing.erase(program, member, now))
+
+
+def _entries(member: MemberState) -> list[ExportedEntry]:
+    return [ExportedEntry(entry_id=e.key, type=e.type, points=e.points, created_at=iso(e.created_at),
+                          reference=e.reference, detail=e.detail)
+            for e in repository.ledger_oldest_first(member.member_id)]
+
+
+def export(member_id: str, now: datetime) -> MemberExport:
+    """The member item, its view and its whole ledger. Every ledger write also writes the member item, so the
+    same version before and after the ledger read means a ledger that sums to the exported balance."""
+    member = member_or_404(member_id)
+    entries = _entries(member)
+    for _ in range(EXPORT_ATTEMPTS):
+        again = member_or_404(member_id)
+        if again.version == member.version:
+            break
+        member, entries = again, _entries(again)
+    record = member.model_dump(mode="json", exclude={"version"})
+    return MemberExport(member=record, view=member.view(current_program(), now.date()), entries=entries)
