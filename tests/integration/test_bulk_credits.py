@@ -197,6 +197,29 @@ def test_a_replayed_post_answers_202_with_the_status_and_a_changed_one_409(moto_
     assert len(adjustments("m-1")) == 1
 
 
+def test_a_post_that_failed_before_queueing_is_completed_by_its_replay(moto_aws: None,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from loyalty.platform import work_queue
+
+    enroll("m-1")
+    original = work_queue.send
+
+    def refused(messages: list[dict[str, Any]]) -> None:
+        raise work_queue.NotQueued("the queue refused the batch")
+
+    monkeypatch.setattr(work_queue, "send", refused)
+    body = {"credit_id": "c-9", "points": 12, "reason": "x", "member_ids": ["m-1"]}
+    failed = start(body)
+    assert (failed.status, failed.body["error"]["code"]) == (500, "INTERNAL_ERROR")
+    assert (status("c-9")["status"], available("m-1")) == ("running", WELCOME)  # the job, without its work
+    monkeypatch.setattr(work_queue, "send", original)
+    assert ok(start(body), 202)["credit_id"] == "c-9"  # the client's retry sends the work
+    assert {k: status("c-9")[k] for k in ("status", "credited")} == {"status": "done", "credited": 1}
+    assert ok(start(body), 202)["credited"] == 1  # and a replay now sends nothing again
+    assert waiting("BulkCreditQueue") == []
+    assert available("m-1") == WELCOME + 12
+
+
 def test_a_manual_adjustment_with_the_same_looking_id_is_another_entry(moto_aws: None) -> None:
     enroll("m-1")
     ok(call("POST", "/v1/admin/members/m-1/adjustments",

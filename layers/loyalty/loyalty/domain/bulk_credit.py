@@ -38,6 +38,7 @@ class BulkCreditJob:
     created_at: datetime
     members: int = 0  # members found so far (all of a list at once; a segment's as its pages are read)
     expanded: bool = False  # every member has been found (and sent to be credited)
+    queued: bool = False  # the POST's messages were all accepted by the queue
     credited: int = 0
     skipped: int = 0
 

@@ -1,9 +1,10 @@
 """Bulk credits: the POST sends the work to the queue and writes the job; the queue's worker credits each member
 through the adjustment credit and records its outcome; the GET reads the job's counters.
 
-The POST sends before it writes the job, so a job that exists has all of its work queued (a crash in between
-leaves messages that a replay's job or the dead-letter queue takes). Each message names the job's fingerprint: a
-message of an earlier, refused body is dropped rather than credited with another job's points."""
+The POST writes the job, then sends its messages, then marks it queued: a worker never sees a message before its
+job, and a POST that failed in between is completed by its replay (the client's retry of a 5xx or a timeout),
+which sends the messages again. Each message names the job's fingerprint, which the worker checks against the
+job's."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -39,28 +40,28 @@ def answer(job: BulkCreditJob) -> BulkCredit:
 
 def start(cmd: BulkCreditCommand, now: datetime) -> BulkCredit:
     sent = fingerprint(cmd)
-    known = _replay(cmd.credit_id, sent)
-    if known is not None:
-        return known
-    job = bulk_credit.new_job(cmd, sent, now)
+    job = bulk_store.get_job(cmd.credit_id)
+    if job is None:
+        job = bulk_credit.new_job(cmd, sent, now)
+        if not bulk_store.create_job(job):  # a concurrent POST of the same credit id wrote it first
+            job = bulk_store.get_job(cmd.credit_id)
+            assert job is not None
+    if job.fingerprint != sent:
+        raise idempotency_mismatch(cmd.credit_id)
+    if not job.queued:  # new, or its POST failed before the queue took every message: (again) now
+        _enqueue(job, cmd)
+        bulk_store.mark_queued(job.credit_id)
+        job.queued = True
+    return answer(job)
+
+
+def _enqueue(job: BulkCreditJob, cmd: BulkCreditCommand) -> None:
+    """The job's first messages: its listed members in chunks, or the segment's first page. Sent again by a replay
+    of a POST that failed half-way, which the outcomes and the kept pages make harmless."""
     if cmd.segment is not None:
         work_queue.send([_page_message(job, 0, None)])
     else:
         work_queue.send([_chunk_message(job, ids) for ids in bulk_credit.chunks(bulk_credit.audience(cmd))])
-    if not bulk_store.create_job(job):  # a concurrent POST of the same credit id wrote it first
-        known = _replay(cmd.credit_id, sent)
-        assert known is not None
-        return known
-    return answer(job)
-
-
-def _replay(credit_id: str, sent: str) -> BulkCredit | None:
-    job = bulk_store.get_job(credit_id)
-    if job is None:
-        return None
-    if job.fingerprint != sent:
-        raise idempotency_mismatch(credit_id)
-    return answer(job)
 
 
 def status(credit_id: str) -> BulkCredit:

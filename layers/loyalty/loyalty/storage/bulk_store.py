@@ -48,6 +48,7 @@ class BulkJobItem(_ProgramTable):
     created_at = UTCDateTimeAttribute()
     members = NumberAttribute(default=0)
     expanded = BooleanAttribute(default=False)
+    queued = BooleanAttribute(default=False)
     credited = NumberAttribute(default=0)
     skipped = NumberAttribute(default=0)
 
@@ -81,7 +82,7 @@ def get_job(credit_id: str) -> BulkCreditJob | None:
         return None
     return BulkCreditJob(credit_id, item.fingerprint, int(item.points), item.reason, item.segment,
                          item.created_at.astimezone(UTC), members=int(item.members or 0),
-                         expanded=bool(item.expanded), credited=int(item.credited or 0),
+                         expanded=bool(item.expanded), queued=bool(item.queued), credited=int(item.credited or 0),
                          skipped=int(item.skipped or 0))
 
 
@@ -97,6 +98,10 @@ def create_job(job: BulkCreditJob) -> bool:
             return False
         raise
     return True
+
+
+def mark_queued(credit_id: str) -> None:
+    BulkJobItem(_job_key(credit_id)).update([BulkJobItem.queued.set(True)], condition=BulkJobItem.pk.exists())
 
 
 def recorded(credit_id: str, member_ids: list[str]) -> set[str]:
