@@ -82,6 +82,16 @@ def test_listed_members_are_credited_once_and_the_unknown_skipped(moto_aws: None
     assert audit_all()[1] == []
 
 
+def test_a_blocked_member_is_skipped(moto_aws: None) -> None:
+    enroll("m-1", "m-2")
+    ok(call("POST", "/v1/admin/members/m-2/block", {"reason": "fraud review"}, **ADMIN), 200)
+    ok(start({"credit_id": "c-b", "points": 60, "reason": "x", "member_ids": ["m-1", "m-2"]}), 202)
+    assert {k: status("c-b")[k] for k in ("status", "credited", "skipped")} == {
+        "status": "done", "credited": 1, "skipped": 1}
+    assert (available("m-1"), available("m-2")) == (WELCOME + 60, WELCOME)
+    assert adjustments("m-2") == []
+
+
 def test_every_message_delivered_twice_credits_and_counts_once(moto_aws: None,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     enroll("m-1", "m-2", "m-3")

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from .ledger import Command
+from . import spending
+from .ledger import Command, Posting
+from .member import MemberState
+from .program import Program
 from .spending import AdjustmentCommand
 
 MAX_MEMBERS = 10_000  # member ids a call may list; a larger audience is a segment
@@ -55,6 +58,13 @@ def adjustment_id(credit_id: str) -> str:
 
 def adjustment(job: BulkCreditJob) -> AdjustmentCommand:
     return AdjustmentCommand(adjustment_id(job.credit_id), "credit", job.points, job.reason)
+
+
+def credit(program: Program, member: MemberState, job: BulkCreditJob, now: datetime) -> Posting:
+    """A member's share of a bulk credit: the adjustment credit. It is a gift to the member, so a blocked member
+    is refused (MEMBER_BLOCKED: skipped), where an operator's own adjustment of that member still applies."""
+    member.ensure_may("earn")
+    return spending.adjust(program, member, adjustment(job), now)
 
 
 def new_job(cmd: BulkCreditCommand, fingerprint: str, now: datetime) -> BulkCreditJob:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..answers import AdjustmentAnswer, BulkCredit
-from ..domain import bulk_credit, spending
+from ..domain import bulk_credit
 from ..domain.bulk_credit import BulkCreditCommand, BulkCreditJob, Outcome
 from ..domain.errors import BusinessRuleRefused, ErrorCode, NotFound, idempotency_mismatch
 from ..domain.ledger import Posting, entry_key
@@ -107,7 +107,7 @@ def _credit(job: BulkCreditJob, member_id: str, now: datetime) -> Outcome:
     cmd = bulk_credit.adjustment(job)
 
     def build() -> Posting:
-        return spending.adjust(current_program(), member_or_404(member_id), cmd, now)
+        return bulk_credit.credit(current_program(), member_or_404(member_id), job, now)
 
     try:
         execute(member_id, entry_key("adjustment", cmd.adjustment_id), cmd, build, AdjustmentAnswer)
