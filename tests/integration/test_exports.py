@@ -2,8 +2,10 @@
 ExportRequested event, the file at the presigned URL, continuations, duplicates, the daily schedule."""
 from __future__ import annotations
 
+import base64
 import gzip
 import json
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +17,8 @@ import requests
 from local.bus import event_of
 from loyalty.answers import LedgerRow, MemberRow
 from loyalty.service import exports as export_service
+from loyalty.storage import export_files
+from loyalty.storage.exports import ExportJobItem
 from tests.support.api import ADMIN, SERVICE, history, ok
 from tests.support.functions import Context, bus_event, call, invoke, scheduled
 
@@ -26,6 +30,7 @@ DAY = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """A few items a step, so that a small ledger takes several steps (and parts)."""
     monkeypatch.setattr(export_service, "PAGE_ITEMS", 3)
+    monkeypatch.setattr(export_service, "LINES_PER_PART", 3)
 
 
 def enroll(member_id: str) -> None:
@@ -246,3 +251,47 @@ def test_unknown_exports_are_404_and_only_admins_export(moto_aws: None, publishe
         assert call("POST", "/v1/admin/exports", {"kind": "ledger"}, **who).status == 403
         assert call("GET", f"/v1/admin/exports/{export_id}", **who).status == 403
     assert call("GET", f"/v1/admin/exports/{export_id}", sub=None).status == 401
+
+
+def test_an_export_that_fails_is_failed_without_a_url(moto_aws: None, published: Published,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded_ledger()
+    export_id = post_export({"kind": "ledger"})
+
+    def refused(key: str, data: bytes) -> None:
+        raise RuntimeError("S3 refused the part")
+
+    monkeypatch.setattr(export_files, "put_part", refused)
+    assert deliver(published)["job"]["status"] == "failed"
+    monkeypatch.undo()
+    assert deliver(published)["job"]["status"] == "failed"  # a retry of a failed job does not start it again
+    status = export_status(export_id)
+    assert (status["status"], status["url"], status["rows"]) == ("failed", None, 0)
+
+
+def test_a_post_whose_event_is_not_published_leaves_no_job_running(moto_aws: None,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from loyalty.platform import bus
+
+    def down(events: list[tuple[str, dict[str, Any]]]) -> None:
+        raise bus.EventsNotPublished("the bus is down")
+
+    monkeypatch.setattr(bus, "send", down)
+    assert call("POST", "/v1/admin/exports", {"kind": "members"}, **ADMIN).status == 500
+    assert [job.status for job in ExportJobItem.scan(ExportJobItem.pk.startswith("export#"))] == ["failed"]
+
+
+def test_a_large_export_is_joined_by_a_multipart_upload(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts past S3's 5 MB minimum: the joined file is one gzip stream of every part's lines, in order."""
+    monkeypatch.setattr(export_files, "MULTIPART_BYTES", 5 * 1024 * 1024)
+    texts = [base64.b64encode(os.urandom(3 * 1024 * 1024)).decode() for _ in range(2)]  # 4 MB of lines each
+    keys = [f"parts/big/{n}.jsonl.gz" for n in range(2)]
+    for key, text in zip(keys, texts, strict=True):
+        export_files.put_part(key, export_files.gzipped(text[i:i + 100] for i in range(0, len(text), 100)))
+    export_files.join(keys, "exports/big/ledger.jsonl.gz")
+    s3 = boto3.client("s3")
+    assert len(s3.list_multipart_uploads(Bucket="exportsbucket").get("Uploads", [])) == 0
+    head = s3.head_object(Bucket="exportsbucket", Key="exports/big/ledger.jsonl.gz", PartNumber=1)
+    assert head["PartsCount"] == 2  # a multipart object
+    body = s3.get_object(Bucket="exportsbucket", Key="exports/big/ledger.jsonl.gz")["Body"].read()
+    assert gzip.decompress(body).decode().replace("\n", "") == "".join(texts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ..answers import ExportAccepted, ExportStatus, LedgerRow, MemberRow
 from ..domain import exports as rules
@@ -19,8 +20,9 @@ from ..platform.program_source import current_program
 from ..storage import export_files, exports
 from ..storage.exports import ledger_page, members_page
 
-PAGE_ITEMS = 1000  # items a step reads (one Scan request): its part file and its job write
-MARGIN_MS = 60_000  # a run stops when less is left (a step, then joining the parts, must fit)
+PAGE_ITEMS = 1000  # items of one Scan request
+LINES_PER_PART = 20_000  # a step reads pages until its part has this many lines (or the table ends, or time is short)
+MARGIN_MS = 60_000  # a run stops when less is left (a page, then joining the parts, must fit)
 DAILY_RESTART_AFTER = timedelta(hours=2)  # a daily job still running this long after it started is started again
 TimeLeft = Callable[[], int]  # milliseconds
 
@@ -34,7 +36,11 @@ def start(kind: Kind, from_day: date | None, to_day: date | None, now: datetime)
     job = rules.on_demand(uuid.uuid4().hex, kind, from_day, to_day, _new_run(), now)
     if not exports.create(job):
         raise RuntimeError(f"export id {job.export_id} taken")  # a random 128-bit id: never in practice
-    bus.publish([ExportRequested(export_id=job.export_id, run=job.run)])
+    try:
+        bus.publish([ExportRequested(export_id=job.export_id, run=job.run)])
+    except bus.EventsNotPublished:
+        exports.finish(job, "failed")  # nobody would run it: never left "running"
+        raise
     return ExportAccepted(export_id=job.export_id)
 
 
@@ -46,20 +52,32 @@ def status(export_id: str) -> ExportStatus:
     return ExportStatus(export_id=job.export_id, kind=job.kind, status=job.status, rows=job.rows, url=url)
 
 
-def _lines(job: ExportJob) -> tuple[list[str], dict[str, object] | None]:
-    """The lines of the job's next page, and where the page after it starts."""
+Cursor = dict[str, Any] | None
+
+
+def _page(job: ExportJob, cursor: Cursor) -> tuple[list[str], Cursor]:
+    """The lines of the page at `cursor`, and where the page after it starts (None: the table ends)."""
     if job.kind == "ledger":
         low, high = rules.ledger_window(job.from_day, job.to_day)
-        entries, cursor = ledger_page(job.cursor, PAGE_ITEMS, low, high)
-        return [LedgerRow.of(e).model_dump_json() for e in entries], cursor
-    members, cursor = members_page(job.cursor, PAGE_ITEMS)
+        entries, after = ledger_page(cursor, PAGE_ITEMS, low, high)
+        return [LedgerRow.of(e).model_dump_json() for e in entries], after
+    members, after = members_page(cursor, PAGE_ITEMS)
     program, today = current_program(), job.started_at.date()  # a snapshot as of the day it was asked for
-    return [MemberRow.of(m.view(program, today), iso(m.enrolled_at)).model_dump_json() for m in members], cursor
+    return [MemberRow.of(m.view(program, today), iso(m.enrolled_at)).model_dump_json() for m in members], after
 
 
-def _step(job: ExportJob) -> ExportJob | None:
-    """Read a page, write its part, record the step; None if another invocation recorded this step first."""
-    lines, cursor = _lines(job)
+def _lines(job: ExportJob, time_left: TimeLeft, margin_ms: int) -> tuple[list[str], Cursor]:
+    """The lines of a step: pages from the job's cursor until a part's worth, the table's end or short time."""
+    lines, cursor = _page(job, job.cursor)
+    while cursor is not None and len(lines) < LINES_PER_PART and time_left() >= margin_ms:
+        more, cursor = _page(job, cursor)
+        lines += more
+    return lines, cursor
+
+
+def _step(job: ExportJob, time_left: TimeLeft, margin_ms: int) -> ExportJob | None:
+    """Read a step's pages, write its part, record the step; None if another invocation recorded it first."""
+    lines, cursor = _lines(job, time_left, margin_ms)
     part = Part(job.part_key(uuid.uuid4().hex[:12]), len(lines)) if lines else None
     if part:
         export_files.put_part(part.key, export_files.gzipped(lines))
@@ -92,7 +110,7 @@ def run(export_id: str, run_id: str, time_left: TimeLeft, margin_ms: int = MARGI
             if job.scanned:
                 _finish(job)
                 return exports.get(export_id)
-            advanced = _step(job)
+            advanced = _step(job, time_left, margin_ms)
             if advanced is None:
                 return exports.get(export_id)  # another invocation is at this job: it carries on
             job = advanced
