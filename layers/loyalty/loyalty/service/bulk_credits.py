@@ -21,8 +21,9 @@ from ..platform.observability import logger, metrics
 from ..platform.program_source import current_program
 from ..storage import bulk_store
 from ..storage.repository import ConcurrentChange
+from . import execution
 from .common import member_or_404
-from .execution import MAX_ATTEMPTS, backoff, execute, fingerprint
+from .execution import MAX_ATTEMPTS, execute, fingerprint
 
 PAGE = 500  # members a segment page scans
 SAFETY_MS = 30_000  # a page is not started with less time left: its continuation goes to the queue instead
@@ -126,7 +127,7 @@ def _record(credit_id: str, member_id: str, outcome: Outcome) -> None:
                                    unit="Count", value=1)
             return
         except ConcurrentChange:  # another member's outcome on the job's counters at the same moment
-            backoff(attempt)
+            execution.backoff(attempt)
     raise ConcurrentChange()
 
 
