@@ -262,11 +262,38 @@ def test_an_export_that_fails_is_failed_without_a_url(moto_aws: None, published:
         raise RuntimeError("S3 refused the part")
 
     monkeypatch.setattr(export_files, "put_part", refused)
-    assert deliver(published)["job"]["status"] == "failed"
+    for _ in range(export_service.ATTEMPTS - 1):  # raised, so that Lambda retries it: still running
+        with pytest.raises(RuntimeError):
+            deliver(published)
+        assert export_status(export_id)["status"] == "running"
+    assert deliver(published)["job"]["status"] == "failed"  # the last attempt gives up
     monkeypatch.undo()
     assert deliver(published)["job"]["status"] == "failed"  # a retry of a failed job does not start it again
     status = export_status(export_id)
     assert (status["status"], status["url"], status["rows"]) == ("failed", None, 0)
+
+
+def test_a_retry_after_a_failed_step_carries_on_to_the_same_file(moto_aws: None, published: Published,
+                                                                small_pages: None,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded_ledger()
+    _, whole = run_export(published, {"kind": "ledger"})
+    export_id = post_export({"kind": "ledger"})
+    original, calls = export_files.put_part, []
+
+    def fails_once_at_the_third(key: str, data: bytes) -> None:
+        calls.append(key)
+        if len(calls) == 3:
+            raise RuntimeError("S3 timed out")
+        original(key, data)
+
+    monkeypatch.setattr(export_files, "put_part", fails_once_at_the_third)
+    with pytest.raises(RuntimeError):
+        deliver(published)
+    assert export_status(export_id)["rows"] == 6  # two steps recorded
+    deliver(published)  # Lambda's retry of the same event
+    status = export_status(export_id)
+    assert status["status"] == "done" and lines_at(status["url"]) == whole
 
 
 def test_a_post_whose_event_is_not_published_leaves_no_job_running(moto_aws: None,
@@ -295,3 +322,24 @@ def test_a_large_export_is_joined_by_a_multipart_upload(moto_aws: None, monkeypa
     assert head["PartsCount"] == 2  # a multipart object
     body = s3.get_object(Bucket="exportsbucket", Key="exports/big/ledger.jsonl.gz")["Body"].read()
     assert gzip.decompress(body).decode().replace("\n", "") == "".join(texts)
+
+
+def test_a_retried_daily_schedule_carries_on_the_job_it_left_running(moto_aws: None, published: Published,
+                                                                     clock_at: Callable[[datetime], None],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    clock_at(DAY)
+    enroll("m-retry")
+    original = export_files.put_part
+
+    def down(key: str, data: bytes) -> None:
+        raise RuntimeError("S3 unavailable")
+
+    monkeypatch.setattr(export_files, "put_part", down)
+    fired = datetime(2026, 11, 21, 0, 30, tzinfo=UTC)
+    with pytest.raises(RuntimeError):
+        scheduled("ExportFunction", fired)
+    run_before = ExportJobItem.get(f"export#daily-ledger-{DAY.date()}").run
+    monkeypatch.setattr(export_files, "put_part", original)
+    result = scheduled("ExportFunction", fired)  # the schedule's retry: the running job is carried on, not restarted
+    assert [(j["status"], j["rows"]) for j in result["jobs"]] == [("done", 1), ("done", 1)]
+    assert ExportJobItem.get(f"export#daily-ledger-{DAY.date()}").run == run_before

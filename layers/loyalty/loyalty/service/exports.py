@@ -23,6 +23,7 @@ from ..storage.exports import ledger_page, members_page
 PAGE_ITEMS = 1000  # items of one Scan request
 LINES_PER_PART = 20_000  # a step reads pages until its part has this many lines (or the table ends, or time is short)
 MARGIN_MS = 60_000  # a run stops when less is left (a page, then joining the parts, must fit)
+ATTEMPTS = 3  # failed invocations of a run before the job is marked failed (retries continue where it stopped)
 DAILY_RESTART_AFTER = timedelta(hours=2)  # a daily job still running this long after it started is started again
 TimeLeft = Callable[[], int]  # milliseconds
 
@@ -115,18 +116,19 @@ def run(export_id: str, run_id: str, time_left: TimeLeft, margin_ms: int = MARGI
                 return exports.get(export_id)  # another invocation is at this job: it carries on
             job = advanced
     except Exception:
-        logger.exception("export failed", extra={"export_id": export_id, "step": job.step})
+        logger.exception("export step failed", extra={"export_id": export_id, "step": job.step})
+        if exports.record_failure(job) < ATTEMPTS:
+            raise  # retried by Lambda (asynchronous invocation) or the schedule: it carries on from the step
         exports.finish(job, "failed")
         return exports.get(export_id)
 
 
 def run_daily(fired_at: datetime, now: datetime, time_left: TimeLeft) -> list[ExportJob | None]:
     """The day before `fired_at`: its ledger entries, and the members. A job of that day that is done (or
-    stalled) starts again and writes the same objects; one still running is left to its own run."""
+    stalled) starts again and writes the same objects; one still running is carried on (a retried schedule)."""
     done = []
     for job in rules.daily(fired_at, _new_run()):
-        if exports.create(job, restart_before=now - DAILY_RESTART_AFTER):
-            done.append(run(job.export_id, job.run, time_left))
-        else:
-            done.append(exports.get(job.export_id))
+        if not exports.create(job, restart_before=now - DAILY_RESTART_AFTER):
+            job = exports.get(job.export_id) or job
+        done.append(run(job.export_id, job.run, time_left))
     return done

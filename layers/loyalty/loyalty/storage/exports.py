@@ -46,6 +46,7 @@ class ExportJobItem(Model):
     parts: Any = JSONAttribute()  # [[key, rows], ...] in order
     cursor: Any = JSONAttribute(null=True)
     scanned = BooleanAttribute()
+    failures = NumberAttribute(default=0)  # invocations of this run that failed
 
 
 def _pk(export_id: str) -> str:
@@ -130,6 +131,19 @@ def finish(job: ExportJob, status: Status) -> bool:
             return False
         raise
     return True
+
+
+def record_failure(job: ExportJob) -> int:
+    """Count a failed invocation of the job's run: how many there were, or 0 if the run is over."""
+    item = ExportJobItem(_pk(job.export_id))
+    running: Condition = (ExportJobItem.run == job.run) & (ExportJobItem.status == "running")
+    try:
+        item.update(actions=[ExportJobItem.failures.add(1)], condition=running)
+    except UpdateError as err:
+        if _conditional_failure(err):
+            return 0
+        raise
+    return int(item.failures)
 
 
 def _one_page(model: type[Model], condition: Condition | None, cursor: dict[str, Any] | None, limit: int,
