@@ -162,3 +162,22 @@ def test_a_member_exports_only_itself_and_a_service_not_at_all(moto_aws: None) -
     exported = ok(call("GET", "/v1/members/m-2/export", **as_member("m-2")), 200)  # an erased member still exports
     assert exported["view"] == erased and exported["member"]["birthday"] is None
     assert exported["member"]["erased_at"] is not None and len(exported["entries"]) == 1
+
+
+def test_credits_are_earning_a_blocked_member_is_refused_or_skipped_but_debits_apply(moto_aws: None) -> None:
+    enroll("m-1")
+    enroll("m-2")
+    ok(block("m-2"), 200)
+
+    def adjust(key: str, points: int) -> Answer:
+        body = {"adjustment_id": key, "points": points, "reason": "test"}
+        return call("POST", "/v1/admin/members/m-2/adjustments", body, **ADMIN)
+
+    blocked(adjust("adj-1", 50))
+    ok(adjust("adj-2", -30))
+    body = {"credit_id": "goodwill-1", "points": 250, "reason": "outage", "member_ids": ["m-1", "m-2"]}
+    ok(call("POST", "/v1/admin/bulk-credits", body, **ADMIN), 202)
+    done = ok(call("GET", "/v1/admin/bulk-credits/goodwill-1", **ADMIN), 200)
+    assert (done["status"], done["credited"], done["skipped"]) == ("done", 1, 1)
+    assert (view("m-1")["balance"]["available"], view("m-2")["balance"]["available"]) == (100 + 250, 100 - 30)
+    clean()

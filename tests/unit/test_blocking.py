@@ -1,5 +1,5 @@
 """Blocking and erasure in the domain: the one guard refuses earning, redeeming and both ends of a transfer with
-MEMBER_BLOCKED; refunds, the points clock, cancellations and adjustments still apply; erasure forgets the profile
+MEMBER_BLOCKED; refunds, the points clock, cancellations and admin debits still apply; erasure forgets the profile
 and keeps the points."""
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def test_a_blocked_member_neither_sends_nor_receives_a_transfer(program: Program
     assert (blocked.wallet.available, active.wallet.available) == (100, 100)
 
 
-def test_refunds_clock_cancellations_and_adjustments_still_apply_to_a_blocked_member(program: Program) -> None:
+def test_refunds_clock_cancellations_and_debits_still_apply_to_a_blocked_member(program: Program) -> None:
     book = Book()
     member = enrolled(program, "m-1", T0, book)
     lot = book.apply(accrual.accrue(program, member, purchase_cmd("t1", 50_000), T0)).new_lots[0]
@@ -94,6 +94,8 @@ def test_refunds_clock_cancellations_and_adjustments_still_apply_to_a_blocked_me
     book.apply(spending.cancel_redemption(program, member, redemption.entries[0], released))  # 500 back
     book.apply(accrual.reverse(program, member, lot, accrual.ReversalCommand("v1", "t1", 10_000), released))  # -100
     book.apply(spending.adjust(program, member, spending.AdjustmentCommand("adj-1", "debit", 50, "fee"), released))
+    goodwill = spending.AdjustmentCommand("adj-2", "credit", 50, "goodwill")
+    refused(lambda: spending.adjust(program, member, goodwill, released))  # a credit is earning
     assert member.wallet.available == 100 + 500 - 100 - 50
     expiry = member.wallet.next_expiry()
     assert expiry is not None

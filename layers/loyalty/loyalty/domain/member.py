@@ -17,10 +17,12 @@ Status = Literal["active", "blocked"]
 # What an operation does to the member it names: "send" and "receive" are the two ends of a transfer.
 Operation = Literal["earn", "redeem", "send", "receive", "profile", "unblock"]
 
-# The one place that says what a blocked member cannot do. Everything not listed still applies to it: reads and
-# its export, reversals (a refund claws its points back), the points clock (pending points are released, points
-# expire), tier reviews, the cancellation of its redemptions and admin adjustments. An erased member is blocked
-# for good and its profile stays empty.
+# The one place that says what a blocked member cannot do. Earning covers every credit: accruals (purchases,
+# activities, receipts, PaymentCaptured) with their challenge bonuses, the referral and birthday bonuses, tier
+# upgrades (they pay entry bonuses) and admin or bulk credits. Everything else still applies to it: reads and its
+# export, reversals (a refund claws its points back), the points clock (pending points are released, points
+# expire), tier reviews, the cancellation of its redemptions and admin debits. An erased member is blocked for
+# good and its profile stays empty.
 REFUSED_WHEN_BLOCKED: dict[str, str] = {"earn": "earn points", "redeem": "redeem", "send": "transfer points",
                                         "receive": "receive a transfer"}
 REFUSED_WHEN_ERASED: dict[str, str] = {**REFUSED_WHEN_BLOCKED, "profile": "have its profile set again",

@@ -128,7 +128,10 @@ def transfer(program: Program, sender: MemberState, recipient: MemberState, cmd:
 
 
 def adjust(program: Program, member: MemberState, cmd: AdjustmentCommand, now: datetime) -> Posting:
-    """A manual credit (a new lot, standard expiry, not qualifying) or debit (spent like a redemption)."""
+    """A manual credit (a new lot, standard expiry, not qualifying) or debit (spent like a redemption). A credit
+    is earning, which a blocked member cannot do; a debit still applies to it."""
+    if cmd.direction == "credit":
+        member.ensure_may("earn")
     points = cmd.points
     key = entry_key("adjustment", cmd.adjustment_id)
     posting = Posting(members=[member])
