@@ -3,6 +3,7 @@ refused on every way of earning and spending (HTTP and the payments events) whil
 leaves the referral-code and birthday indexes with its points intact, and the export holds the whole ledger."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -131,6 +132,21 @@ def test_erasure_forgets_the_profile_keeps_the_ledger_and_blocks(moto_aws: None)
     blocked(unblock("m-1"))  # erased: blocked for good
     blocked(call("PATCH", "/v1/members/m-1", profile, **SERVICE))
     blocked(accrue("m-1", "t-2"))
+    clean()
+
+
+def test_erasure_empties_the_profile_in_the_stored_answers_and_replays_still_answer(moto_aws: None) -> None:
+    code = enroll("m-1")["referral_code"]
+    ok(call("PATCH", "/v1/members/m-1", {"birthday": "05-06", "segments": ["vip"]}, **SERVICE), 200)
+    first = ok(accrue("m-1", "t-1", 20_000))
+    assert first["member"]["birthday"] == "05-06"
+    ok(call("DELETE", "/v1/members/m-1", **ADMIN), 200)
+    stored = json.dumps([e.response for e in repository.entries_of("m-1")])
+    assert "05-06" not in stored and "vip" not in stored and code not in stored
+    replayed = ok(accrue("m-1", "t-1", 20_000))  # a replay answers as it did, without the profile
+    assert replayed["accrual"] == first["accrual"] and replayed["member"]["balance"] == first["member"]["balance"]
+    assert (replayed["member"]["birthday"], replayed["member"]["segments"], replayed["member"]["referral_code"]) == (
+        None, [], None)
     clean()
 
 

@@ -141,3 +141,14 @@ def test_the_view_shows_the_status(program: Program) -> None:
     assert member.view(program, T0.date()).status == "active"
     standing.block(program, member, "review", T0)
     assert member.view(program, T0.date()).status == "blocked"
+
+
+def test_a_stored_answer_loses_the_erased_members_profile_and_nothing_else() -> None:
+    view = {"member_id": "m-1", "birthday": "05-06", "segments": ["vip"], "referral_code": "ABCD2345", "tier": "Gold",
+            "balance": {"available": 10}}
+    answer = {"accrual": {"transaction_id": "t-1", "points": 5}, "member": view}
+    redacted = standing.redacted("m-1", answer)
+    assert redacted == {**answer, "member": {**view, "birthday": None, "segments": [], "referral_code": None}}
+    assert standing.redacted("m-1", redacted) == redacted
+    other = {"transfer": {"to_member_id": "m-2"}, "member": {**view, "member_id": "m-2"}}
+    assert standing.redacted("m-1", other) == other  # another member's view is not this erasure's

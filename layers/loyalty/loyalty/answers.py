@@ -240,6 +240,10 @@ class ExportedEntry(HistoryItem):
     detail: dict[str, Any] = Field(description=(
         "what the entry records beyond its points: its kind, the expiry dates it drew on or credited..."))
 
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> ExportedEntry:
+        return cls.model_validate({**cls.fields_of(entry), "detail": entry.detail})
+
 
 class MemberExport(Answer):
     """GET /v1/members/{member_id}/export: everything held about the member."""

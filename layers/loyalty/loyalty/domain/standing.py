@@ -3,6 +3,7 @@ it) that a repeat finds already made: an empty posting, the same answer, no seco
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ..events import MemberBlocked, MemberErased, MemberUnblocked
 from .ledger import Posting
@@ -47,3 +48,19 @@ def erase(program: Program, member: MemberState, now: datetime) -> Posting:
         posting.events.append(MemberErased(member_id=member.member_id))
     posting.response = member.view(program, now.date())
     return posting
+
+
+ERASED_PROFILE: dict[str, Any] = {"birthday": None, "segments": [], "referral_code": None}
+
+
+def redacted(member_id: str, answer: Any) -> Any:
+    """A stored answer (kept for replays) without the erased member's profile: every copy of its view inside has
+    the profile emptied; the figures stay, so a replay still answers them."""
+    if isinstance(answer, list):
+        return [redacted(member_id, part) for part in answer]
+    if not isinstance(answer, dict):
+        return answer
+    parts = {key: redacted(member_id, part) for key, part in answer.items()}
+    if parts.get("member_id") == member_id:
+        parts.update({key: empty for key, empty in ERASED_PROFILE.items() if key in parts})
+    return parts

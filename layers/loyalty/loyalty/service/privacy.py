@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from ..answers import ExportedEntry, MemberExport, MemberView
 from ..domain import standing
 from ..domain.ledger import Posting
 from ..domain.member import MemberState
 from ..domain.program import Program
-from ..domain.timeutil import iso
+from ..platform.observability import logger
 from ..platform.program_source import current_program
 from ..storage import repository
 from .common import member_or_404
@@ -35,24 +36,27 @@ def unblock(member_id: str, reason: str, now: datetime) -> MemberView:
 
 
 def erase(member_id: str, now: datetime) -> MemberView:
-    return _change(member_id, lambda program, member: standing.erase(program, member, now))
+    """Erase and block in one write, then empty the profile in the answers its ledger entries keep for replays.
+    A crash in between is finished by the DELETE again: the erasure is made, the rewrite runs again."""
+    view = _change(member_id, lambda program, member: standing.erase(program, member, now))
+    rewritten = repository.rewrite_answers(member_id, partial(standing.redacted, member_id))
+    logger.info("member erased", extra={"member_id": member_id, "answers_rewritten": rewritten})
+    return view
 
 
-def _entries(member: MemberState) -> list[ExportedEntry]:
-    return [ExportedEntry(entry_id=e.key, type=e.type, points=e.points, created_at=iso(e.created_at),
-                          reference=e.reference, detail=e.detail)
-            for e in repository.ledger_oldest_first(member.member_id)]
+def _entries(member_id: str) -> list[ExportedEntry]:
+    return [ExportedEntry.of(entry) for entry in repository.ledger_oldest_first(member_id)]
 
 
 def export(member_id: str, now: datetime) -> MemberExport:
     """The member item, its view and its whole ledger. Every ledger write also writes the member item, so the
     same version before and after the ledger read means a ledger that sums to the exported balance."""
     member = member_or_404(member_id)
-    entries = _entries(member)
+    entries = _entries(member_id)
     for _ in range(EXPORT_ATTEMPTS):
         again = member_or_404(member_id)
         if again.version == member.version:
             break
-        member, entries = again, _entries(again)
+        member, entries = again, _entries(member_id)
     record = member.model_dump(mode="json", exclude={"version"})
     return MemberExport(member=record, view=member.view(current_program(), now.date()), entries=entries)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -123,6 +123,21 @@ def ledger_oldest_first(member_id: str, page_size: int = 500) -> Iterator[Ledger
     for item in LedgerItem.by_time.query(member_id, scan_index_forward=True, consistent_read=True,
                                          page_size=page_size):
         yield entry_from_item(item)
+
+
+def rewrite_answers(member_id: str, rewrite: Callable[[Any], Any]) -> int:
+    """Rewrite the stored answer of each of the member's ledger entries that `rewrite` changes (an erasure): one
+    conditional update of that attribute alone per entry, its points untouched. A second run changes nothing."""
+    changed = 0
+    for item in LedgerItem.query(member_id, consistent_read=True,
+                                 attributes_to_get=["member_id", "entry_key", "response"]):
+        if item.response is None:
+            continue
+        answer = rewrite(item.response)
+        if answer != item.response:
+            item.update(actions=[LedgerItem.response.set(answer)], condition=LedgerItem.entry_key.exists())
+            changed += 1
+    return changed
 
 
 def due_members(index: str, up_to: date) -> Iterator[MemberState]:
