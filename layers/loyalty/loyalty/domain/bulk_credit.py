@@ -61,9 +61,8 @@ def adjustment(job: BulkCreditJob) -> AdjustmentCommand:
 
 
 def credit(program: Program, member: MemberState, job: BulkCreditJob, now: datetime) -> Posting:
-    """A member's share of a bulk credit: the adjustment credit. It is a gift to the member, so a blocked member
-    is refused (MEMBER_BLOCKED: skipped), where an operator's own adjustment of that member still applies."""
-    member.ensure_may("earn")
+    """A member's share of a bulk credit: the adjustment credit. A blocked member is refused it as every credit
+    (`spending.adjust`: MEMBER_BLOCKED), so it is skipped."""
     return spending.adjust(program, member, adjustment(job), now)
 
 
