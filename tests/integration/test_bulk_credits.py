@@ -230,6 +230,16 @@ def test_a_post_that_failed_before_queueing_is_completed_by_its_replay(moto_aws:
     assert available("m-1") == WELCOME + 12
 
 
+def test_the_audit_finds_a_bulk_credit_counted_wrong(moto_aws: None) -> None:
+    from loyalty.storage.bulk_store import BulkJobItem
+
+    enroll("m-1", "m-2")
+    ok(start({"credit_id": "c-a", "points": 8, "reason": "x", "member_ids": ["m-1", "m-2"]}), 202)
+    assert audit_all()[1] == []
+    BulkJobItem("bulk#c-a").update([BulkJobItem.credited.add(1)])
+    assert audit_all()[1] == ["bulk credit c-a: counts 3 credited, the ledger 2"]
+
+
 def test_a_manual_adjustment_with_the_same_looking_id_is_another_entry(moto_aws: None) -> None:
     enroll("m-1")
     ok(call("POST", "/v1/admin/members/m-1/adjustments",

@@ -63,3 +63,15 @@ def test_chunks_of_a_list() -> None:
     ids = [f"m-{n}" for n in range(250)]
     assert [len(c) for c in bulk_credit.chunks(ids)] == [100, 100, 50]
     assert [m for chunk in bulk_credit.chunks(ids) for m in chunk] == ids
+
+
+def test_the_audit_of_a_job_against_its_ledger_entries() -> None:
+    assert bulk_credit.credit_of("adjustment#bulk#c-1") == "c-1"
+    assert bulk_credit.credit_of("adjustment#c-1") is None
+    credited = job(credited=2, skipped=1)
+    assert bulk_credit.check_job("c-1", credited, ["m-1", "m-2"], {"m-1": "credited", "m-2": "credited"}) == []
+    assert bulk_credit.check_job("c-1", credited, ["m-1", "m-2"], {"m-1": "credited", "m-2": None}) == [
+        "bulk credit c-1: m-2 credited, its outcome is None"]
+    assert bulk_credit.check_job("c-1", credited, ["m-1"], {"m-1": "credited"}) == [
+        "bulk credit c-1: counts 2 credited, the ledger 1"]
+    assert bulk_credit.check_job("c-1", None, ["m-1"], {}) == ["bulk credit c-1: ledger entries without a job"]

@@ -81,5 +81,26 @@ def chunks(member_ids: list[str], size: int = CHUNK) -> list[list[str]]:
     return [member_ids[i:i + size] for i in range(0, len(member_ids), size)]
 
 
+def credit_of(entry_key: str) -> str | None:
+    """The bulk credit id of a ledger entry's key, None for any other entry."""
+    prefix = "adjustment#bulk#"
+    return entry_key[len(prefix):] if entry_key.startswith(prefix) else None
+
+
+def check_job(credit_id: str, job: BulkCreditJob | None, credited: list[str],
+              outcomes: dict[str, str | None]) -> list[str]:
+    """A bulk credit as the ledger has it (`credited`: the members with its entry) against its job: the job exists,
+    each credited member has its `credited` outcome, and the job counts exactly those. A member credited by a
+    delivery that then crashed lacks its outcome until the message is received again: run the audit when the queue
+    is empty."""
+    if job is None:
+        return [f"bulk credit {credit_id}: ledger entries without a job"]
+    problems = [f"bulk credit {credit_id}: {m} credited, its outcome is {outcomes.get(m)}"
+                for m in sorted(credited) if outcomes.get(m) != "credited"]
+    if job.credited != len(credited):
+        problems.append(f"bulk credit {credit_id}: counts {job.credited} credited, the ledger {len(credited)}")
+    return problems
+
+
 def in_segment(segments: list[str], segment: str) -> bool:
     return segment in segments

@@ -1,11 +1,11 @@
 """Walk every member of a live table and check the invariants (an operator command, never a request path)."""
 from __future__ import annotations
 
-from ..domain import audit
+from ..domain import audit, bulk_credit
 from ..domain.ledger import LedgerEntry, Lot
 from ..domain.program import MAX_BUDGET_SLICES
 from ..platform.program_source import current_program
-from ..storage import repository
+from ..storage import bulk_store, repository
 
 
 def audit_member(member_id: str) -> tuple[list[str], list[LedgerEntry], list[Lot]]:
@@ -26,6 +26,7 @@ def audit_all() -> tuple[int, list[str]]:
     problems: list[str] = []
     stock_entries: list[LedgerEntry] = []
     promoted: list[Lot] = []
+    bulk: dict[str, list[str]] = {}  # bulk credit id -> the members its ledger entries credit
     count = 0
     for member_id in repository.all_member_ids():
         count += 1
@@ -33,9 +34,14 @@ def audit_all() -> tuple[int, list[str]]:
         problems += found
         stock_entries += [e for e in entries if e.type in ("redemption", "cancellation")]
         promoted += [lot for lot in lots if lot.promotions]
+        for credit_id in filter(None, (bulk_credit.credit_of(e.key) for e in entries)):
+            bulk.setdefault(credit_id, []).append(member_id)
     used = {r.reward_id: repository.stock_used(r.reward_id) for r in program.rewards if r.stock is not None}
     problems += audit.check_stock(program, used, stock_entries)
     drawn = {p.promotion_id: repository.budget_drawn(p.promotion_id, MAX_BUDGET_SLICES)
              for p in program.promotions if p.budget_points is not None}
     problems += audit.check_budgets(program, drawn, promoted)
+    for credit_id, members in sorted(bulk.items()):
+        problems += bulk_credit.check_job(credit_id, bulk_store.get_job(credit_id), members,
+                                          bulk_store.outcomes(credit_id, members))
     return count, problems

@@ -111,6 +111,14 @@ def recorded(credit_id: str, member_ids: list[str]) -> set[str]:
     return {item.pk[prefix:] for item in BulkOutcomeItem.batch_get(keys, consistent_read=True)}
 
 
+def outcomes(credit_id: str, member_ids: list[str]) -> dict[str, str | None]:
+    """Each member's outcome (None: none yet), for the audit."""
+    keys = [f"{_job_key(credit_id)}#{m}" for m in member_ids]
+    prefix = len(_job_key(credit_id)) + 1
+    found = {item.pk[prefix:]: str(item.outcome) for item in BulkOutcomeItem.batch_get(keys, consistent_read=True)}
+    return {m: found.get(m) for m in member_ids}
+
+
 def record_outcome(credit_id: str, member_id: str, outcome: Outcome) -> bool:
     """Write the member's outcome and count it, once: False if it had one already. ConcurrentChange when the
     transaction collided with another on the job (retry)."""
