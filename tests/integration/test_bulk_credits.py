@@ -191,6 +191,27 @@ def test_segment_pages_continued_through_the_queue_and_delivered_twice_count_onc
     assert [available(m) for m in "abcde"] == [WELCOME + 9, WELCOME, WELCOME + 9, WELCOME, WELCOME + 9]
 
 
+def test_a_segment_nobody_is_in_is_done_at_once(moto_aws: None) -> None:
+    enroll("m-1")
+    answer = ok(start({"credit_id": "empty", "points": 9, "reason": "x", "segment": "nobody-here"}), 202)
+    assert (answer["status"], answer["members"]) == ("running", 0)  # the POST itself reads no member
+    assert {k: status("empty")[k] for k in ("status", "credited", "skipped", "members")} == {
+        "status": "done", "credited": 0, "skipped": 0, "members": 0}
+    assert available("m-1") == WELCOME
+
+
+def test_a_message_of_another_body_of_the_credit_id_is_dropped(moto_aws: None) -> None:
+    enroll("m-1")
+    ok(start({"credit_id": "c-f", "points": 9, "reason": "x", "member_ids": ["m-2"]}), 202)
+    forged = {"kind": "members", "credit_id": "c-f", "fingerprint": "0" * 64, "member_ids": ["m-1"]}
+    record = {"messageId": "m-1", "receiptHandle": "r", "body": json.dumps(forged), "attributes": {},
+              "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "awsRegion": "us-east-1",
+              "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:BulkCreditQueue"}
+    assert functions.invoke("BulkCreditFunction", {"Records": [record]}) == {"batchItemFailures": []}
+    assert available("m-1") == WELCOME
+    assert {k: status("c-f")[k] for k in ("credited", "skipped")} == {"credited": 0, "skipped": 1}
+
+
 def test_a_replayed_post_answers_202_with_the_status_and_a_changed_one_409(moto_aws: None) -> None:
     enroll("m-1")
     body = {"credit_id": "c-5", "points": 10, "reason": "x", "member_ids": ["m-1"]}
