@@ -30,10 +30,11 @@ def test_a_blocked_members_payment_is_dead_lettered_and_earns_after_an_unblock(s
                                                                                member: str) -> None:
     r = admin.post(f"/v1/admin/members/{member}/block", {"reason": "chargeback review"})
     assert (r.status_code, r.json()["status"]) == (200, "blocked"), r.text
-    payment = {"member_id": member, "transaction_id": new_id("pay"), "amount_minor": 5_000, "currency": "USD"}
+    transaction_id = new_id("pay")
+    payment = {"member_id": member, "transaction_id": transaction_id, "amount_minor": 5_000, "currency": "USD"}
     put_payment_event("PaymentCaptured", payment)
     assert service.get(f"/v1/members/{member}").json()["balance"]["pending"] == 0
-    [error] = dead_lettered(payment["transaction_id"])
+    [error] = dead_lettered(transaction_id)
     assert error["ERROR_CODE"] == "BusinessRuleRefused" and "blocked" in error["ERROR_MESSAGE"], error
     assert admin.post(f"/v1/admin/members/{member}/unblock", {"reason": "cleared"}).status_code == 200
     put_payment_event("PaymentCaptured", payment)  # the payments platform (or a redrive) sends it again
