@@ -164,6 +164,7 @@ def test_the_export_holds_the_whole_ledger_oldest_first(moto_aws: None) -> None:
     assert exported["view"] == view("m-1")
     assert sum(e["points"] for e in entries) == exported["view"]["balance"]["available"] == 100 + 60 * 61 // 2
     assert exported["member"]["member_id"] == "m-1" and exported["member"]["status"] == "active"
+    assert sorted(lot["lot_id"] for lot in exported["lots"]) == sorted(e["entry_id"] for e in entries)
     assert [e.key for e in repository.ledger_oldest_first("m-1", page_size=7)] == [e["entry_id"] for e in entries]
     assert ok(call("GET", "/v1/members/m-1/export", **ADMIN), 200) == exported
 
@@ -178,6 +179,11 @@ def test_a_member_exports_only_itself_and_a_service_not_at_all(moto_aws: None) -
     exported = ok(call("GET", "/v1/members/m-2/export", **as_member("m-2")), 200)  # an erased member still exports
     assert exported["view"] == erased and exported["member"]["birthday"] is None
     assert exported["member"]["erased_at"] is not None and len(exported["entries"]) == 1
+    ok(call("POST", "/v1/members/m-1/accruals", {"transaction_id": "t-1", "kind": "purchase", "amount_minor": 2_500,
+                                                  "currency": "USD"}, **SERVICE))
+    lots = ok(call("GET", "/v1/members/m-1/export", **ADMIN), 200)["lots"]
+    purchase = next(lot for lot in lots if lot["lot_id"] == "accrual#t-1")
+    assert (purchase["amount_minor"], purchase["currency"], purchase["status"]) == (2_500, "USD", "pending")
 
 
 def test_credits_are_earning_a_blocked_member_is_refused_or_skipped_but_debits_apply(moto_aws: None) -> None:

@@ -12,7 +12,7 @@ from .domain.ledger import EntryType
 from .domain.program import Program, ProgramRules, Reward
 
 if TYPE_CHECKING:  # annotations only: the ledger module imports this one
-    from .domain.ledger import LedgerEntry
+    from .domain.ledger import LedgerEntry, Lot
 
 
 class Answer(BaseModel):
@@ -245,6 +245,28 @@ class ExportedEntry(HistoryItem):
         return cls.model_validate({**cls.fields_of(entry), "detail": entry.detail})
 
 
+class ExportedLot(Answer):
+    """Points credited together (a purchase, a bonus, a transfer received...), as stored."""
+
+    lot_id: str
+    source: str
+    points: int
+    earned_at: str
+    expires_on: str
+    status: Literal["pending", "available"]
+    amount_minor: int | None = Field(description="the purchase's amount in minor units; null for a bonus")
+    currency: str | None
+    refunded_minor: int
+    reversed_points: int
+
+    @classmethod
+    def of(cls, lot: Lot) -> ExportedLot:
+        return cls(lot_id=lot.lot_id, source=lot.source, points=lot.points,
+                   earned_at=lot.earned_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), expires_on=lot.expires_on,
+                   status=lot.status, amount_minor=lot.amount_minor, currency=lot.currency,
+                   refunded_minor=lot.refunded_minor, reversed_points=lot.reversed_points)
+
+
 class MemberExport(Answer):
     """GET /v1/members/{member_id}/export: everything held about the member."""
 
@@ -252,6 +274,7 @@ class MemberExport(Answer):
         "the member's record as stored: profile, status, wallet (points by expiry date), tier and earning state"))
     view: MemberView
     entries: list[ExportedEntry] = Field(description="the whole ledger, oldest first; it sums to available + pending")
+    lots: list[ExportedLot] = Field(description="the member's lots, by lot id (the purchases' amounts are there)")
 
 
 class PointFlows(Answer):

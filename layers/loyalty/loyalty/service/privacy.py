@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
-from ..answers import ExportedEntry, MemberExport, MemberView
+from ..answers import ExportedEntry, ExportedLot, MemberExport, MemberView
 from ..domain import standing
 from ..domain.ledger import Posting
 from ..domain.member import MemberState
@@ -44,19 +44,20 @@ def erase(member_id: str, now: datetime) -> MemberView:
     return view
 
 
-def _entries(member_id: str) -> list[ExportedEntry]:
-    return [ExportedEntry.of(entry) for entry in repository.ledger_oldest_first(member_id)]
+def _ledger(member_id: str) -> tuple[list[ExportedEntry], list[ExportedLot]]:
+    entries = [ExportedEntry.of(entry) for entry in repository.ledger_oldest_first(member_id)]
+    return entries, [ExportedLot.of(lot) for lot in repository.lots_of(member_id)]
 
 
 def export(member_id: str, now: datetime) -> MemberExport:
-    """The member item, its view and its whole ledger. Every ledger write also writes the member item, so the
-    same version before and after the ledger read means a ledger that sums to the exported balance."""
+    """The member item, its view, its whole ledger and its lots. Every ledger write also writes the member item,
+    so the same version before and after the ledger read means a ledger that sums to the exported balance."""
     member = member_or_404(member_id)
-    entries = _entries(member_id)
+    entries, lots = _ledger(member_id)
     for _ in range(EXPORT_ATTEMPTS):
         again = member_or_404(member_id)
         if again.version == member.version:
             break
-        member, entries = again, _entries(member_id)
+        member, (entries, lots) = again, _ledger(member_id)
     record = member.model_dump(mode="json", exclude={"version"})
-    return MemberExport(member=record, view=member.view(current_program(), now.date()), entries=entries)
+    return MemberExport(member=record, view=member.view(current_program(), now.date()), entries=entries, lots=lots)
