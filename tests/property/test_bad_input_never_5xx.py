@@ -13,7 +13,8 @@ from tests.support.functions import call
 
 ROUTES = ["/v1/members", "/v1/members/m-1/accruals", "/v1/members/m-1/accruals/t-1/reversals",
           "/v1/members/m-1/redemptions", "/v1/members/m-1/redemptions/r-1/cancellation",
-          "/v1/members/m-1/transfers", "/v1/admin/members/m-1/adjustments", "/v1/admin/bulk-credits"]
+          "/v1/members/m-1/transfers", "/v1/admin/members/m-1/adjustments", "/v1/admin/bulk-credits",
+          "/v1/admin/members/m-1/block", "/v1/admin/members/m-1/unblock"]
 VALID = {"transaction_id": "t-2", "kind": "purchase", "amount_minor": 1000, "currency": "USD", "channel": "online",
          "lines": [{"sku": "A", "category": "promo", "amount_minor": 10}], "activity": "review",
          "redemption_id": "r-2", "reward_id": "coffee", "quantity": 1, "transfer_id": "x", "to_member_id": "m-2",
