@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb import responses as moto_dynamodb_responses
+from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
     MockValidationException,
@@ -52,6 +54,7 @@ def install() -> None:
     Table.query = _narrowed(_MOTO_OWN[Table, "query"])  # type: ignore[method-assign]
     DynamoDBBackend.update_item = _after_update(_MOTO_OWN[DynamoDBBackend, "update_item"])  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    vars(moto_dynamodb_responses)["create_condition_expression_parser"] = _ParsedOnce  # its module-level name
 
 
 @contextmanager
@@ -354,17 +357,47 @@ def _check_unicity(targets: set[tuple[str, str]], table_name: str, key: dict[str
 
 def _condition_holds(condition: str, names: dict[str, str] | None, values: dict[str, Any] | None,
                      current: Item | None) -> bool:
-    return bool(get_filter_expression(condition, names, values).expr(current))
+    return bool(_parsed(condition, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True)).expr(current))
+
+
+class _ParsedOnce:
+    """moto's request validation parses every condition of a request (for the names it uses) before the backend
+    parses it again: the same parse, remembered. A condition that does not parse raises as before (not kept)."""
+
+    def __init__(self, expr: str | None, names: dict[str, str] | None, values: dict[str, Any] | None) -> None:
+        self._key = (expr, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True))
+        self.expr_attr_names_found: list[str] = []
+        self.expr_attr_values_found: list[str] = []
+
+    def parse(self) -> Any:
+        tree, names, values = _parsed_with_names(*self._key)
+        self.expr_attr_names_found, self.expr_attr_values_found = list(names), list(values)  # callers extend them
+        return tree
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_with_names(expr: str | None, names: str, values: str) -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
+    parser = ConditionExpressionParser(expr, json.loads(names), json.loads(values))
+    tree = parser.parse()
+    return tree, tuple(parser.expr_attr_names_found), tuple(parser.expr_attr_values_found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(condition: str, names: str, values: str) -> Any:
+    """moto's parse of a condition, once per expression, names and values: writers send the same few conditions
+    (must not exist, the version read) over and over, and parsing was most of a transaction's cost. The parsed
+    tree is only evaluated, never changed."""
+    return get_filter_expression(condition, json.loads(names), json.loads(values))
 
 
 def _apply(self: DynamoDBBackend, op_type: str, op: dict[str, Any], key: dict[str, Any], condition: str | None,
            names: dict[str, str] | None, values: dict[str, Any] | None) -> None:
     expressions: dict[str, Any] = {"condition_expression": condition, "expression_attribute_names": names,
                                    "expression_attribute_values": values}
-    if op_type == "Put":
-        self.put_item(op["TableName"], op["Item"], **expressions)
+    if op_type == "Put":  # its condition held just now, on this very item, under the lock: not parsed again
+        self.put_item(op["TableName"], op["Item"], overwrite=True)
     elif op_type == "Delete":
-        self.delete_item(op["TableName"], key, **expressions)
+        self.delete_item(op["TableName"], key)
     elif op_type == "Update":
         self.update_item(op["TableName"], key, update_expression=op["UpdateExpression"], **expressions)
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from loyalty.storage import repository
 from loyalty.storage.mapping import member_to_item
 from tests.support import functions
@@ -19,7 +21,8 @@ ORDER = ["enroll", "enroll_referral", "member_update", "accrue_purchase", "accru
          "payment_refunded", "admin_adjustment", "redeem", "redeem_cancel", "transfer", "member_view",
          "member_history", "admin_stats", "admin_program_get", "admin_program_put", "admin_program_revisions",
          "catalog_rewards", "catalog_program", "catalog_openapi", "catalog_docs", "admin_simulate_accrual",
-         "admin_import",
+         "admin_import", "admin_import_upload", "admin_import_start", "import_continued",
+         "admin_import_status", "admin_import_refusals",
          "points_accrued", "referral_qualified", "schedule_daily", "points_clock_continued", "schedule_tier_review",
          "schedule_weekly", "member_stream", "schedule_export_daily", "export_get", "export_create", "export_requested",
          "bulk_credit_start", "bulk_credit_status", "bulk_credit_work",
@@ -53,6 +56,11 @@ def give_referral_code(member_id: str, code: str) -> None:
     member_to_item(member).save()
 
 
+def put_import_file(import_id: str, members: list[dict[str, Any]]) -> None:
+    body = "".join(json.dumps(m) + "\n" for m in members).encode()
+    boto3.client("s3").put_object(Bucket="importsbucket", Key=f"imports/{import_id}.jsonl", Body=body)
+
+
 def test_every_sample_event_is_accepted(moto_aws: None, clock_at: Callable[[datetime], None]) -> None:
     clock_at(SAMPLE_DAY)  # the samples carry fixed dates: run the handlers as of that day, so they never go stale
     assert sorted(ORDER) == sorted(p.stem for p in EVENTS.glob("*.json")), "a sample event is not exercised"
@@ -73,6 +81,11 @@ def test_every_sample_event_is_accepted(moto_aws: None, clock_at: Callable[[date
             assert json.loads(result["body"])["accrual"]["points"] == 45, result
         if name == "admin_import":
             assert json.loads(result["body"])["results"][0]["status"] == "imported", result
+        if name == "admin_import_upload":  # what a PUT to its URL would store: one member a line
+            put_import_file("migration-2026-11-file", [{"member_id": "m-2002", "lots": [
+                {"points": 400, "earned_at": "2026-05-01T09:00:00Z", "expires_at": "2027-05-01T00:00:00Z"}]}])
+        if name == "import_continued":
+            assert result["status"] == "done" and result["counts"]["imported"] == 1, result
         if name == "referral_qualified":
             assert result["referral"]["points"] == 500, result
         if name == "schedule_export_daily":  # the day before the schedule's: its ledger file and the members

@@ -13,6 +13,7 @@ IN_PROCESS_AWS = {
     "PROGRAM_TABLE": "ProgramTable", "EVENT_BUS_NAME": "LoyaltyBus", "EXPORTS_BUCKET": "exportsbucket",
     # BulkCreditFunction's own: the URL moto gives the queue that provision() creates
     "BULK_CREDIT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/BulkCreditQueue",
+    "IMPORTS_TABLE": "ImportsTable", "IMPORTS_BUCKET": "importsbucket",
     # one writer (the process itself, which installs what it writes): never a read of the head in the middle of a
     # test; tests of the cache's expiry set their own
     "PROGRAM_CACHE_SECONDS": "3600",

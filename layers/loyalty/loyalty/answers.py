@@ -378,12 +378,17 @@ class ImportCounts(Answer):
 
 
 class ImportStatus(Answer):
+    """An uploaded import's progress (a page of lines at a time, from its checkpoint)."""
+
     import_id: str
-    status: Literal["running", "done"]
+    status: Literal["running", "done", "failed"]
     lines: int = Field(description="lines of the file processed so far")
+    bytes: int = Field(description="bytes of the file processed so far")
+    size: int = Field(description="bytes in the file")
     counts: ImportCounts
     started_at: str
     finished_at: str | None
+    error: str | None = Field(description="why a failed import stopped (the file was replaced, a line too long)")
 
 
 class ImportRefusal(Answer):

@@ -175,6 +175,10 @@ class MemberErased(EventDetail):
     member_id: str
 
 
+class ImportContinued(EventDetail):
+    import_id: str = Field(description="the uploaded import to go on with, from its checkpoint")
+
+
 class PointsClockContinued(EventDetail):
     time: str = Field(description="the interrupted run's time; the continuation runs as of it")
 
@@ -191,7 +195,7 @@ EVENTS: dict[str, type[EventDetail]] = {cls.__name__: cls for cls in (
     PointsAccrued, PointsReversed, PointsRedeemed, RedemptionCancelled, PointsTransferred, PointsAdjusted,
     PointsReleased, PointsExpired, PointsExpiringSoon, TierChanged, MemberEnrolled, ReferralQualified,
     ChallengeCompleted, PointsClockContinued, MemberImported, ExportRequested, MemberBlocked, MemberUnblocked,
-    MemberErased)}
+    MemberErased, ImportContinued)}
 
 
 Event = tuple[str, dict[str, Any]]  # (detail-type, detail) as it goes on the bus

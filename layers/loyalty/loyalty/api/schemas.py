@@ -15,12 +15,14 @@ from pydantic import (
     PlainValidator,
     StrictInt,
     StrictStr,
+    ValidationError,
     model_validator,
 )
 
 from ..domain.accrual import AccrualCommand
 from ..domain.bulk_credit import CHUNK, MAX_MEMBERS, BulkCreditCommand
 from ..domain.earning import Purchase, PurchaseLine
+from ..domain.errors import ErrorCode, InvalidRequest
 from ..domain.imports import ImportedLot, ImportedMember
 from ..domain.profile import ProfileChange, valid_birthday
 from ..domain.program import Program
@@ -291,6 +293,15 @@ class ImportRequest(Strict):
 
 class ImportUploadRequest(Strict):
     import_id: Id
+
+
+def member_of_line(line: bytes) -> ImportedMember:
+    """A line of an uploaded file: one member as POST /v1/admin/imports takes it, or InvalidRequest."""
+    try:
+        return ImportMemberRequest.model_validate_json(line).imported()
+    except ValidationError as err:
+        where = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in err.errors())
+        raise InvalidRequest(ErrorCode.INVALID_REQUEST, where[:1000]) from None
 
 
 def accrual_command(body: AccrualRequest, now: datetime) -> AccrualCommand:

@@ -11,7 +11,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-from ..events import ExportRequested, PointsAccrued, PointsClockContinued, ReferralQualified
+from ..events import ExportRequested, ImportContinued, PointsAccrued, PointsClockContinued, ReferralQualified
 
 DetailT = TypeVar("DetailT", bound=BaseModel)
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
@@ -70,6 +70,10 @@ class PointsClockContinuedEvent(BusEvent[PointsClockContinued]):
 
 class ExportRequestedEvent(BusEvent[ExportRequested]):
     detail_type: Literal["ExportRequested"] = Field(alias="detail-type")
+
+
+class ImportContinuedEvent(BusEvent[ImportContinued]):
+    detail_type: Literal["ImportContinued"] = Field(alias="detail-type")
 
 
 class MemberWrite(BaseModel):

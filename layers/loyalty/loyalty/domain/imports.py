@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from ..events import MemberImported
 from . import tiers
@@ -131,3 +132,52 @@ def import_member(program: Program, cmd: ImportCommand, referral_code: str, now:
     posting.events.append(MemberImported(member_id=member.member_id, tier=tier, import_id=cmd.import_id,
                                          points=points, lots=len(lots)))
     return posting
+
+
+@dataclass
+class ImportRun:
+    """An uploaded import's progress through its file (JSON Lines, one member a line): the byte position and line
+    reached, and what became of the members so far. Advanced page by page; `done` once the position is the end."""
+
+    import_id: str
+    file_key: str
+    etag: str
+    size: int
+    started_at: str
+    status: Literal["running", "done", "failed"] = "running"
+    position: int = 0
+    lines: int = 0
+    imported: int = 0
+    replayed: int = 0
+    refused: int = 0
+    finished_at: str | None = None
+    error: str | None = None
+
+    def advance(self, consumed: int, lines: int, statuses: list[str], now: str) -> None:
+        self.position += consumed
+        self.lines += lines
+        self.imported += statuses.count("imported")
+        self.replayed += statuses.count("replayed")
+        self.refused += statuses.count("refused")
+        if self.position >= self.size:
+            self.status, self.finished_at = "done", now
+
+    def fail(self, error: str, now: str) -> None:
+        self.status, self.error, self.finished_at = "failed", error, now
+
+
+def complete_lines(chunk: bytes, at_end: bool, most: int) -> tuple[list[bytes], int]:
+    """Up to `most` whole lines at the start of `chunk` (without their newline) and the bytes they take; the last
+    line of the file needs no newline. A line cut by the end of the chunk waits for the next page."""
+    lines: list[bytes] = []
+    start = 0
+    while len(lines) < most:
+        end = chunk.find(b"\n", start)
+        if end < 0:
+            if at_end and start < len(chunk):
+                lines.append(chunk[start:])
+                start = len(chunk)
+            break
+        lines.append(chunk[start:end])
+        start = end + 1
+    return lines, start

@@ -27,7 +27,7 @@ class Clients:
 
 
 _current: Clients | None = None
-_s3: Any = None  # made on first use: only the export function needs it
+_s3: Any = None  # made on first use: only the export and import functions need it
 
 
 def s3() -> Any:

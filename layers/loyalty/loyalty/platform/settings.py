@@ -19,6 +19,9 @@ class Settings(BaseModel):
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
     # how old the copy of the program may get before a container looks at the store's head again
     program_cache_seconds: float = Field(alias="PROGRAM_CACHE_SECONDS", ge=0)
+    # ImportFunction's own: the table of import runs (checkpoints, refusals) and the bucket of uploaded files
+    imports_table: str | None = Field(None, alias="IMPORTS_TABLE", min_length=1)
+    imports_bucket: str | None = Field(None, alias="IMPORTS_BUCKET", min_length=1)
     region: str = Field(alias="AWS_REGION", min_length=1)  # Lambda always sets it
     dynamodb_endpoint: str | None = Field(None, alias="AWS_ENDPOINT_URL_DYNAMODB")  # the local run's moto only
 

@@ -1,18 +1,42 @@
-"""Imports of members with their lots: each member is one transaction, applied once per import_id + member_id."""
+"""Imports of members with their lots: each member is one transaction, applied once per import_id + member_id.
+A call takes up to 1 000 members; a larger file is uploaded to S3 and read a page of lines at a time, from a
+checkpoint that only moves forward from where its page started, within the Lambda time limit."""
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import datetime
 
-from ..answers import ImportAnswer, ImportResult, Refusal
+from ..answers import (
+    ImportAnswer,
+    ImportCounts,
+    ImportRefusal,
+    ImportRefusalsPage,
+    ImportResult,
+    ImportStatus,
+    ImportUpload,
+    Refusal,
+)
 from ..domain import imports
-from ..domain.errors import BusinessRuleRefused, ErrorCode, LoyaltyError, idempotency_mismatch
-from ..domain.imports import ImportCommand, ImportedMember
+from ..domain.errors import BusinessRuleRefused, ErrorCode, InvalidRequest, LoyaltyError, NotFound, idempotency_mismatch
+from ..domain.imports import ImportCommand, ImportedMember, ImportRun
 from ..domain.program import Program
+from ..domain.timeutil import iso
+from ..events import ImportContinued
+from ..platform import bus
 from ..platform.program_source import current_program
-from ..storage import repository
+from ..storage import import_store, repository
+from ..storage.import_store import FileChanged, Refused
 from ..storage.repository import ConcurrentChange, KeyAlreadyUsed
 from .execution import MAX_ATTEMPTS, backoff, fingerprint
 from .members import new_referral_code
+
+PAGE_LINES = 100  # members applied between two checkpoints
+READS = (256 * 1024, 4 * 1024 * 1024)  # bytes read for a page; the larger only when one line needs it
+MARGIN_MS = 10_000  # a page of members takes a few seconds on DynamoDB
+UPLOAD_URL_SECONDS = 3600
+TimeLeft = Callable[[], int]  # milliseconds
+LineParser = Callable[[bytes], ImportedMember]  # InvalidRequest for a line that is not a member
 
 
 def import_members(import_id: str, members: list[ImportedMember], now: datetime) -> ImportAnswer:
@@ -62,3 +86,124 @@ def apply(program: Program, cmd: ImportCommand, now: datetime) -> ImportResult:
             continue
         return ImportResult(member_id=member_id, status="imported")
     return _refused(member_id, LoyaltyError(ErrorCode.THROTTLED, "too many concurrent changes; import it again"))
+
+
+# --- uploaded files ---------------------------------------------------------------------------------------------
+
+
+def upload(import_id: str) -> ImportUpload:
+    if import_store.get_run(import_id) is not None:
+        raise BusinessRuleRefused(ErrorCode.ALREADY_APPLIED, f"import {import_id} has started: its file is read as it was")
+    return ImportUpload(import_id=import_id, upload_url=import_store.upload_url(import_id, UPLOAD_URL_SECONDS),
+                        expires_in=UPLOAD_URL_SECONDS)
+
+
+def status_of(run: ImportRun) -> ImportStatus:
+    return ImportStatus(import_id=run.import_id, status=run.status, lines=run.lines, bytes=run.position, size=run.size,
+                        counts=ImportCounts(imported=run.imported, replayed=run.replayed, refused=run.refused),
+                        started_at=run.started_at, finished_at=run.finished_at, error=run.error)
+
+
+def _run_or_404(import_id: str) -> ImportRun:
+    run = import_store.get_run(import_id)
+    if run is None:
+        raise NotFound(ErrorCode.IMPORT_NOT_FOUND, f"no import {import_id} was started")
+    return run
+
+
+def status(import_id: str) -> ImportStatus:
+    return status_of(_run_or_404(import_id))
+
+
+def start(import_id: str, now: datetime) -> ImportStatus:
+    """Start the import of the uploaded file (as it is now: a file replaced later is not read). Starting again is
+    harmless and asks a running import to go on (a lost continuation cannot stall it)."""
+    run = import_store.get_run(import_id)
+    if run is None:
+        found = import_store.uploaded(import_id)
+        if found is None:
+            raise NotFound(ErrorCode.IMPORT_NOT_FOUND, f"nothing was uploaded for import {import_id}")
+        run = ImportRun(import_id, import_store.file_key(import_id), found[0], found[1], iso(now))
+        run.advance(0, 0, [], iso(now))  # an empty file is done at once
+        if not import_store.create_run(run):
+            run = _run_or_404(import_id)  # a concurrent start won
+    if run.status == "running":
+        bus.publish([ImportContinued(import_id=import_id)])
+    return status_of(run)
+
+
+def refusals(import_id: str, limit: int, cursor: str | None) -> ImportRefusalsPage:
+    _run_or_404(import_id)
+    page, last = import_store.refusals(import_id, limit, int(cursor or 0))
+    items = [ImportRefusal(line=r.line, member_id=r.member_id, error=Refusal(code=ErrorCode(r.code), message=r.message))
+             for r in page]
+    return ImportRefusalsPage(items=items, next_cursor=None if last is None else str(last))
+
+
+def continue_import(import_id: str, time_left: TimeLeft, parse: LineParser, now: datetime) -> ImportStatus:
+    """Apply pages of the file from the checkpoint until it ends or the time left is short; then ask for a
+    continuation on the bus. A duplicated or retried invocation is harmless: the members are keyed, and a
+    checkpoint only advances from the position its page started at."""
+    program = current_program()
+    while True:
+        run = _run_or_404(import_id)
+        if run.status != "running":
+            return status_of(run)
+        if time_left() < MARGIN_MS:
+            bus.publish([ImportContinued(import_id=import_id)])
+            return status_of(run)
+        _page(program, run, parse, now)
+
+
+def _lines(run: ImportRun) -> tuple[list[bytes], int]:
+    for length in READS:
+        chunk = import_store.read(run, length)
+        lines, consumed = imports.complete_lines(chunk, run.position + len(chunk) >= run.size, PAGE_LINES)
+        if lines:
+            return lines, consumed
+    return [], 0
+
+
+def _page(program: Program, run: ImportRun, parse: LineParser, now: datetime) -> None:
+    started = run.position
+    try:
+        lines, consumed = _lines(run)
+    except FileChanged:
+        run.fail("the file was replaced after the import started", iso(now))
+        import_store.save_run(run, started)
+        return
+    if not lines:
+        run.fail(f"line {run.lines + 1} is longer than {READS[-1]} bytes", iso(now))
+        import_store.save_run(run, started)
+        return
+    statuses: list[str] = []
+    refused: list[Refused] = []
+    for number, line in enumerate(lines, start=run.lines + 1):
+        if not line.strip():
+            continue
+        result = _apply_line(program, run.import_id, line, parse, now)
+        statuses.append(result.status)
+        if result.error is not None:
+            refused.append(Refused(number, result.member_id or None, result.error.code, result.error.message))
+    import_store.put_refusals(run.import_id, refused)
+    run.advance(consumed, len(lines), statuses, iso(now))
+    import_store.save_run(run, started)  # False: another invocation counted this page; the caller re-reads
+
+
+def _apply_line(program: Program, import_id: str, line: bytes, parse: LineParser, now: datetime) -> ImportResult:
+    try:
+        member = parse(line)
+        imports.check_tiers(program, [member])
+    except InvalidRequest as err:
+        return _refused(_member_id_of(line), err)
+    return apply(program, ImportCommand(import_id, member), now)
+
+
+def _member_id_of(line: bytes) -> str:
+    """The member id of a line that is not a valid member, when it has one ("" otherwise)."""
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return ""
+    member_id = value.get("member_id") if isinstance(value, dict) else None
+    return member_id if isinstance(member_id, str) and len(member_id) <= 64 else ""

@@ -213,3 +213,47 @@ class ClaimItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     member_id = UnicodeAttribute()
     reference = UnicodeAttribute()
+
+
+class ImportRunItem(Model):
+    """`run` of an uploaded import: its checkpoint (the byte position and line reached in the file, the counts so
+    far), advanced only on condition that the position is still the one the page started from."""
+
+    class Meta:
+        table_name = str(_ENV.imports_table)
+        region = _ENV.region
+        host = _ENV.dynamodb_endpoint
+        max_retry_attempts = RETRIES
+
+    import_id = UnicodeAttribute(hash_key=True)
+    record = UnicodeAttribute(range_key=True, default="run")
+    status = UnicodeAttribute()  # running | done | failed
+    file_key = UnicodeAttribute()
+    etag = UnicodeAttribute()  # the file as started: a file replaced since is not read
+    size = NumberAttribute()
+    position = NumberAttribute(default=0)
+    lines = NumberAttribute(default=0)
+    imported = NumberAttribute(default=0)
+    replayed = NumberAttribute(default=0)
+    refused = NumberAttribute(default=0)
+    started_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+
+
+class ImportRefusalItem(Model):
+    """`refused#<line>`: a member of the file that was refused (written before the page's checkpoint, so a retried
+    page writes the same item again)."""
+
+    class Meta:
+        table_name = str(_ENV.imports_table)
+        region = _ENV.region
+        host = _ENV.dynamodb_endpoint
+        max_retry_attempts = RETRIES
+
+    import_id = UnicodeAttribute(hash_key=True)
+    record = UnicodeAttribute(range_key=True)
+    line = NumberAttribute()
+    member_id = UnicodeAttribute(null=True)
+    code = UnicodeAttribute()
+    message = UnicodeAttribute()
