@@ -14,12 +14,15 @@ from tests.support.functions import call
 ROUTES = ["/v1/members", "/v1/members/m-1/accruals", "/v1/members/m-1/accruals/t-1/reversals",
           "/v1/members/m-1/redemptions", "/v1/members/m-1/redemptions/r-1/cancellation",
           "/v1/members/m-1/transfers", "/v1/admin/members/m-1/adjustments", "/v1/admin/bulk-credits",
-          "/v1/admin/members/m-1/block", "/v1/admin/members/m-1/unblock"]
+          "/v1/admin/members/m-1/block", "/v1/admin/members/m-1/unblock", "/v1/admin/imports",
+          "/v1/admin/imports/uploads", "/v1/admin/imports/i-1/start"]
 VALID = {"transaction_id": "t-2", "kind": "purchase", "amount_minor": 1000, "currency": "USD", "channel": "online",
          "lines": [{"sku": "A", "category": "promo", "amount_minor": 10}], "activity": "review",
          "redemption_id": "r-2", "reward_id": "coffee", "quantity": 1, "transfer_id": "x", "to_member_id": "m-2",
          "points": 5, "adjustment_id": "a", "reason": "r", "reversal_id": "rv", "member_id": "m-3",
-         "credit_id": "bc", "member_ids": ["m-1", "m-2"], "segment": "vip"}
+         "credit_id": "bc", "member_ids": ["m-1", "m-2"], "segment": "vip", "import_id": "i-1",
+         "members": [{"member_id": "m-9", "tier": "Gold", "segments": ["vip"], "birthday": "02-29", "lots": [
+             {"points": 5, "earned_at": "2026-01-01T00:00:00Z", "expires_at": "2099-01-01T00:00:00+05:00"}]}]}
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**13), 10**13), st.floats(allow_nan=False),
                     st.text(max_size=80))
