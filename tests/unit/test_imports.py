@@ -8,7 +8,7 @@ import pytest
 
 from loyalty.domain import audit, clock, imports
 from loyalty.domain.errors import BusinessRuleRefused, ErrorCode, InvalidRequest
-from loyalty.domain.imports import MAX_LOTS, ImportCommand, ImportedLot, ImportedMember
+from loyalty.domain.imports import MAX_LOTS, ImportCommand, ImportedLot, ImportedMember, ImportRun
 from loyalty.domain.program import Program
 from loyalty.storage.mapping import member_to_item
 
@@ -82,3 +82,18 @@ def test_a_member_without_a_tier_is_in_the_first_one_with_no_review(program: Pro
     posting = imports.import_member(program, ImportCommand("imp", ImportedMember("m")), "CODE2345", NOW)
     [member] = posting.members
     assert member.tier == program.tiers[0].name and member.review_on is None and member.wallet.available == 0
+
+
+def test_a_page_takes_whole_lines_only_and_the_last_line_needs_no_newline() -> None:
+    assert imports.complete_lines(b'{"a"}\n{"b"}\n{"c', at_end=False, most=10) == ([b'{"a"}', b'{"b"}'], 12)
+    assert imports.complete_lines(b'{"c"}', at_end=True, most=10) == ([b'{"c"}'], 5)
+    assert imports.complete_lines(b"x\ny\nz\n", at_end=True, most=2) == ([b"x", b"y"], 4)
+    assert imports.complete_lines(b'{"cut', at_end=False, most=10) == ([], 0)  # the next read takes more bytes
+
+
+def test_a_run_is_done_once_its_position_reaches_the_end_of_the_file() -> None:
+    run = ImportRun("imp", "imports/imp.jsonl", '"etag"', size=30, started_at="t0")
+    run.advance(20, 2, ["imported", "refused"], "t1")
+    assert (run.status, run.position, run.lines, run.imported, run.refused) == ("running", 20, 2, 1, 1)
+    run.advance(10, 1, ["replayed"], "t2")
+    assert (run.status, run.finished_at, run.replayed) == ("done", "t2", 1)
