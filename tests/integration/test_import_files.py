@@ -55,7 +55,7 @@ def test_an_uploaded_file_is_imported_with_its_refusals_listed(
     assert [d for kind, d in published if kind == "ImportContinued"] == [
         {"import_id": "file-1", "event_id": None}]
     done = continued("file-1")
-    assert done["status"] == "done" and done["lines"] == 6 and done["bytes"] == done["size"]
+    assert done["status"] == "done" and done["lines"] == 6 and done["bytes_read"] == done["size"]
     assert status("file-1")["counts"] == {"imported": 2, "replayed": 0, "refused": 3}
     assert view("f-1")["tier"] == "Silver" and view("f-1")["balance"]["available"] == 100
     assert view("here")["balance"]["available"] == 100  # its welcome bonus, nothing imported

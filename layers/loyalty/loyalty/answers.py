@@ -383,7 +383,7 @@ class ImportStatus(Answer):
     import_id: str
     status: Literal["running", "done", "failed"]
     lines: int = Field(description="lines of the file processed so far")
-    bytes: int = Field(description="bytes of the file processed so far")
+    bytes_read: int = Field(description="bytes of the file processed so far (where the next page starts)")
     size: int = Field(description="bytes in the file")
     counts: ImportCounts
     started_at: str

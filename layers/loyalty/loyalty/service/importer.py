@@ -99,8 +99,9 @@ def upload(import_id: str) -> ImportUpload:
 
 
 def status_of(run: ImportRun) -> ImportStatus:
-    return ImportStatus(import_id=run.import_id, status=run.status, lines=run.lines, bytes=run.position, size=run.size,
-                        counts=ImportCounts(imported=run.imported, replayed=run.replayed, refused=run.refused),
+    counts = ImportCounts(imported=run.imported, replayed=run.replayed, refused=run.refused)
+    return ImportStatus(import_id=run.import_id, status=run.status, lines=run.lines, bytes_read=run.position,
+                        size=run.size, counts=counts,
                         started_at=run.started_at, finished_at=run.finished_at, error=run.error)
 
 
