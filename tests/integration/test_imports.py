@@ -9,7 +9,7 @@ from typing import Any
 from loyalty.service.ledger_audit import audit_all
 from loyalty.storage import repository
 from tests.support.api import ADMIN, SERVICE, history, midnight, ok, view
-from tests.support.functions import call, scheduled
+from tests.support.functions import call, concurrently, scheduled
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -145,3 +145,17 @@ def test_a_malformed_request_applies_nothing(moto_aws: None, clock_at: Callable[
         assert answer.status == 422 and answer.body["error"]["code"] == "INVALID_REQUEST", answer.body
     assert call("GET", "/v1/members/fine", **ADMIN).status == 404
     assert call("POST", "/v1/admin/imports", {"import_id": "imp", "members": [good]}, **SERVICE).status == 403
+
+
+def test_concurrent_imports_of_one_member_apply_once(moto_aws: None, clock_at: Callable[[datetime], None]) -> None:
+    clock_at(NOW)
+    who = {"sub": "ops", "scope": "loyalty/admin"}
+    body = {"import_id": "imp-c", "members": [{"member_id": "race", "lots": [lot(100, 1, 100)]}]}
+    other = {"import_id": "imp-d", "members": [{"member_id": "race", "lots": [lot(100, 1, 100)]}]}
+    answers = concurrently([("POST", "/v1/admin/imports", b, who) for b in (body, body, other)])
+    statuses = sorted(a.body["results"][0]["status"] + "/" + str((a.body["results"][0]["error"] or {}).get("code"))
+                      for a in answers)
+    assert statuses.count("imported/None") == 1, statuses
+    assert set(statuses) <= {"imported/None", "replayed/None", "refused/ALREADY_ENROLLED"}
+    assert view("race")["balance"]["available"] == 100 and len(history("race")) == 1
+    assert audit_all()[1] == []

@@ -51,6 +51,10 @@ def _refused(member_id: str, err: LoyaltyError) -> ImportResult:
     return ImportResult(member_id=member_id, status="refused", error=Refusal(code=err.code, message=err.message))
 
 
+def _enrolled(member_id: str) -> ImportResult:
+    return _refused(member_id, BusinessRuleRefused(ErrorCode.ALREADY_ENROLLED, f"{member_id} is already enrolled"))
+
+
 def _earlier(cmd: ImportCommand, sent: str) -> ImportResult | None:
     """The result of a key this import already applied to the member (replayed), or None if it did not."""
     member_id = cmd.member.member_id
@@ -76,12 +80,10 @@ def apply(program: Program, cmd: ImportCommand, now: datetime) -> ImportResult:
         try:
             repository.commit(posting)
         except KeyAlreadyUsed:
-            return _earlier(cmd, sent) or _refused(member_id, BusinessRuleRefused(
-                ErrorCode.ALREADY_ENROLLED, f"{member_id} is already enrolled"))
+            return _earlier(cmd, sent) or _enrolled(member_id)
         except ConcurrentChange:
             if repository.get_member(member_id) is not None:  # enrolled, or imported by this import meanwhile
-                return _earlier(cmd, sent) or _refused(member_id, BusinessRuleRefused(
-                    ErrorCode.ALREADY_ENROLLED, f"{member_id} is already enrolled"))
+                return _earlier(cmd, sent) or _enrolled(member_id)
             backoff(attempt)  # a transaction conflict: nothing was written
             continue
         return ImportResult(member_id=member_id, status="imported")
