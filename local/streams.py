@@ -30,6 +30,11 @@ DeadLetter = Callable[[StreamSource, list[dict[str, Any]], str], None]
 _local = threading.local()
 
 
+def delivering() -> bool:
+    """Whether this thread is delivering stream records (the consumers' requests, not the operation's)."""
+    return bool(getattr(_local, "settling", False))
+
+
 def take_records(table_name: str) -> list[dict[str, Any]]:
     """Every record moto holds for the table's stream, as Lambda receives them; moto's shard is emptied."""
     with MOTO_LOCK:

@@ -1,7 +1,8 @@
-"""AdminFunction: manual adjustments, program figures, the program document (read, edit, revisions) and accrual
-simulations."""
+"""AdminFunction: manual adjustments, program figures and analytics, the program document (read, edit, revisions)
+and accrual simulations."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -9,12 +10,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from loyalty.answers import AccrualSimulation, AdjustmentAnswer, ProgramAtRevision, RevisionsPage, Stats
+from loyalty.answers import AccrualSimulation, AdjustmentAnswer, Analytics, ProgramAtRevision, RevisionsPage, Stats
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
 from loyalty.api.schemas import AccrualSimulationRequest, AdjustmentRequest, Id, ProgramEdit, accrual_command
 from loyalty.domain.spending import AdjustmentCommand
 from loyalty.platform.observability import logger, metrics, tracer
-from loyalty.service import accruals, admin, program_admin
+from loyalty.service import accruals, admin, analytics, program_admin
 from loyalty.service.common import utcnow
 
 app = http_resolver()
@@ -33,7 +34,16 @@ def post_adjustment(member_id: Annotated[Id, Path()], body: Annotated[Adjustment
          tags=["admin"], responses=responses(401, 403))
 def get_stats() -> Stats:
     caller(app).allow("stats")
-    return admin.program_stats()
+    return analytics.stats()
+
+
+@app.get("/v1/admin/analytics", operation_id="get_analytics", tags=["admin"], responses=responses(401, 403, 422),
+         summary="Daily figures (issued, redeemed, expired, reversed, adjusted, outstanding, members), rates, the "
+                 "liability, tiers and top rewards over a range of UTC days (the 30 days to today by default)")
+def get_analytics(first: Annotated[date | None, Query(alias="from")] = None,
+                  last: Annotated[date | None, Query(alias="to")] = None) -> Analytics:
+    caller(app).allow("stats")
+    return analytics.report(first, last, utcnow().date())
 
 
 @app.get("/v1/admin/program", summary="The program document in force and its revision",

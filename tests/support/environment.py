@@ -10,7 +10,8 @@ IN_PROCESS_AWS = {
     "AWS_EC2_METADATA_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_DEV": "false",
     "POWERTOOLS_METRICS_NAMESPACE": "Loyalty", "POWERTOOLS_SERVICE_NAME": "loyalty", "LOG_LEVEL": "WARNING",
     "MEMBERS_TABLE": "MembersTable", "LEDGER_TABLE": "LedgerTable", "LOTS_TABLE": "LotsTable",
-    "PROGRAM_TABLE": "ProgramTable", "EVENT_BUS_NAME": "LoyaltyBus", "EXPORTS_BUCKET": "exportsbucket",
+    "PROGRAM_TABLE": "ProgramTable", "ANALYTICS_TABLE": "AnalyticsTable",
+    "EVENT_BUS_NAME": "LoyaltyBus", "EXPORTS_BUCKET": "exportsbucket",
     # BulkCreditFunction's own: the URL moto gives the queue that provision() creates
     "BULK_CREDIT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/BulkCreditQueue",
     "IMPORTS_TABLE": "ImportsTable", "IMPORTS_BUCKET": "importsbucket",

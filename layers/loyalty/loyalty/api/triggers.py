@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Json, TypeAdapter
 
+from ..domain.figures import WriteFigures
 from ..events import ExportRequested, ImportContinued, PointsAccrued, PointsClockContinued, ReferralQualified
 
 DetailT = TypeVar("DetailT", bound=BaseModel)
@@ -84,3 +85,13 @@ class MemberWrite(BaseModel):
     member_id: str = Field(min_length=1)
     version: int  # a stream image's numbers are Decimals; an integral one is taken, a fraction refused
     outbox: str
+
+
+class FiguresWrite(BaseModel):
+    """A stream record's new image of a Members item that carries figures (domain.figures.WriteFigures), as the
+    analytics consumer counts it: once per member and version."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    member_id: str = Field(min_length=1)
+    version: int
+    figures: Json[WriteFigures]

@@ -18,6 +18,7 @@ from ..answers import (
 from ..events import ChallengeCompleted, CompletedWindow, PointsAccrued, PointsReversed, ReferralQualified
 from . import challenges, earning
 from .errors import BusinessRuleRefused, ErrorCode, InvalidRequest
+from .figures import count_active
 from .ledger import BudgetDraw, Claim, Command, LedgerEntry, Lot, Posting, PromotionGrant, entry_key
 from .member import MemberState
 from .program import Program
@@ -175,6 +176,7 @@ def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: date
         posting.claims.append(receipt_claim(cmd, member.member_id))
         posting.entries[-1].detail["store_id"] = cmd.store_id
     posting.count("issued", points)
+    count_active(posting, member, now.date())
     answer = Accrual(transaction_id=cmd.transaction_id, points=points, status=status,
                      available_at=iso(pending_until) if pending_until else iso(now),
                      expires_at=day_start(lot.expires_on),

@@ -123,7 +123,9 @@ class Posting:
     stock: list[StockChange] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     budget: list[BudgetDraw] = field(default_factory=list)
-    stats: dict[str, int] = field(default_factory=dict)  # program counters: issued, redeemed, expired...
+    # program figures (issued, redeemed, expired...: domain.figures names them), carried by the first member item
+    # to the analytics consumer of the stream, never written as counters in the operation's transaction
+    stats: dict[str, int] = field(default_factory=dict)
     events: list[EventDetail] = field(default_factory=list)  # written with the posting (outbox)
     response: Answer | None = None  # what the operation answers (stored with its keyed entry for replays)
 
@@ -134,3 +136,9 @@ class Posting:
     def count(self, name: str, delta: int) -> None:
         if delta:
             self.stats[name] = self.stats.get(name, 0) + delta
+
+    @property
+    def day(self) -> str | None:
+        """The UTC day the figures count for: the operation's time, which dates its ledger entries (a clock run
+        for a past day counts on that day); None for a posting without entries (a tier change alone)."""
+        return min(e.created_at for e in self.entries).date().isoformat() if self.entries else None

@@ -55,6 +55,7 @@ class MemberState(BaseModel):
     blocked_reason: str | None = None
     blocked_at: datetime | None = None
     erased_at: datetime | None = None
+    active_on: str | None = None  # the last day it earned, redeemed or transferred points (domain.figures)
     version: int | None = None  # optimistic lock, owned by storage
 
     def may(self, operation: Operation) -> bool:

@@ -251,6 +251,9 @@ class ProgramRules(_Doc):
     tier_review_days: int
     expiring_soon_days: int = 30
     birthday_points: int = Field(0, ge=0, le=10**9)  # credited by the points clock on the member's birthday, once a year
+    # what a point is worth to the merchant: the analytics' liability is outstanding points times this
+    point_value_minor: int = Field(1, ge=0, le=10**6)
+    point_value_currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
     promotions: list[Promotion] = []
     challenges: list[Challenge] = []
 

@@ -19,6 +19,7 @@ from ..answers import (
 from ..events import PointsAdjusted, PointsRedeemed, PointsTransferred, RedemptionCancelled
 from .accrual import bonus_lot
 from .errors import BusinessRuleRefused, ErrorCode, NotFound
+from .figures import count_active, count_redemption
 from .ledger import Command, LedgerEntry, Lot, Posting, StockChange, entry_key
 from .member import MemberState
 from .program import Program, Reward
@@ -75,6 +76,8 @@ def redeem(program: Program, member: MemberState, cmd: RedemptionCommand, now: d
     posting.entries.append(LedgerEntry(member.member_id, key, "redemption", -points, now, cmd.redemption_id,
                                        detail={"draws": draws, **redemption.model_dump()}))
     posting.count("redeemed", points)
+    count_redemption(posting, reward.reward_id, cmd.quantity, points)
+    count_active(posting, member, now.date())
     posting.events.append(PointsRedeemed(member_id=member.member_id, **redemption.model_dump()))
     posting.response = RedemptionAnswer(redemption=redemption, member=member.view(program, now.date()))
     return posting
@@ -96,6 +99,7 @@ def cancel_redemption(program: Program, member: MemberState, redemption: LedgerE
                                        cancellation.redemption_id, detail=cancellation.model_dump()))
     posting.count("redeemed", -(returned + forfeited))
     posting.count("expired", forfeited)
+    count_redemption(posting, str(detail["reward_id"]), -int(detail["quantity"]), -(returned + forfeited))
     posting.events.append(RedemptionCancelled(member_id=member.member_id, **cancellation.model_dump()))
     posting.response = CancellationAnswer(cancellation=cancellation, member=member.view(program, now.date()))
     return posting
@@ -115,6 +119,7 @@ def transfer(program: Program, sender: MemberState, recipient: MemberState, cmd:
     for day, drawn in sorted(draws.items()):
         lot.segments[day] = [drawn, recipient.wallet.credit(day, drawn)]
     posting = Posting(members=[sender, recipient], new_lots=[lot])
+    count_active(posting, sender, now.date())
     out_detail = {"transfer_id": transfer_id, "to": recipient.member_id, "points": points, "draws": draws}
     posting.entries.append(LedgerEntry(sender.member_id, entry_key("transfer_out", transfer_id), "transfer_out",
                                        -points, now, transfer_id, detail=out_detail))
@@ -139,7 +144,7 @@ def adjust(program: Program, member: MemberState, cmd: AdjustmentCommand, now: d
     detail: dict[str, Any] = adjustment.model_dump()
     if cmd.direction == "credit":
         posting.new_lots.append(bonus_lot(program, member, key, "adjustment", points, now, qualifying=False))
-        posting.count("issued", points)
+        posting.count("credited", points)
         signed = points
     else:
         detail["draws"] = member.wallet.consume(points, now.date())

@@ -16,6 +16,7 @@ class Settings(BaseModel):
     ledger_table: str = Field(alias="LEDGER_TABLE", min_length=1)
     lots_table: str = Field(alias="LOTS_TABLE", min_length=1)
     program_table: str = Field(alias="PROGRAM_TABLE", min_length=1)
+    analytics_table: str = Field(alias="ANALYTICS_TABLE", min_length=1)
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
     # how old the copy of the program may get before a container looks at the store's head again
     program_cache_seconds: float = Field(alias="PROGRAM_CACHE_SECONDS", ge=0)

@@ -15,7 +15,7 @@ from ..domain.errors import BusinessRuleRefused, ErrorCode, InvalidProgram, Inva
 from ..domain.program import Program, held_tiers, removed_tiers, summarize, validate
 from ..domain.timeutil import iso
 from ..platform import program_source
-from ..storage import program_store, repository
+from ..storage import analytics_store, program_store
 from ..storage.program_store import DocumentTooLarge, Revision, RevisionTaken
 from ..storage.repository import ConcurrentChange
 from .execution import MAX_ATTEMPTS, backoff
@@ -39,9 +39,9 @@ def edit(document: dict[str, Any], revision: int, author: str, now: datetime) ->
         raise revision_conflict(revision, head)
     before = program_source.at_revision(revision)
     removed = removed_tiers(before, program)
-    if removed:  # members counted per tier (the stats counters) say whether anyone holds them
-        counted = repository.read_counters([f"tier:{name}" for name in removed])
-        held = held_tiers({name: counted[f"tier:{name}"] for name in removed})
+    if removed:  # members counted per tier (the analytics) say whether anyone holds them
+        counted = analytics_store.tier_members()
+        held = held_tiers({name: counted.get(name, 0) for name in removed})
         if held:
             raise InvalidProgram(held)
     return _commit(program, revision, before, author, now)

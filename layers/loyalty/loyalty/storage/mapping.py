@@ -14,10 +14,10 @@ def shard(key: str) -> str:
     return str(zlib.crc32(key.encode()) % SHARDS)
 
 
-def member_to_item(member: MemberState, outbox: str | None = None) -> MemberItem:
+def member_to_item(member: MemberState, outbox: str | None = None, figures: str | None = None) -> MemberItem:
     state = member.model_dump(mode="json", exclude={"version"})
     due = member.wallet.next_expiry()
-    item = MemberItem(member.member_id, state=state, referral_code=member.referral_code, outbox=outbox,
+    item = MemberItem(member.member_id, state=state, referral_code=member.referral_code, outbox=outbox, figures=figures,
                       expiry_shard=shard(member.member_id) if due else None, expiry_due=due,
                       review_shard=shard(member.member_id) if member.review_on else None,
                       review_due=member.review_on,

@@ -1,7 +1,7 @@
 """PynamoDB models of the four tables. Key shapes and indexes match template.yaml (tests build tables from it)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -13,7 +13,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
-from pynamodb.models import Model
+from pynamodb.models import MetaProtocol, Model
 
 from ..platform.clients import RETRIES
 from ..platform.settings import settings
@@ -22,6 +22,12 @@ SHARDS = 8  # due-date indexes are spread over this many partitions
 
 
 _ENV = settings()
+
+
+def table_meta(table_name: str) -> MetaProtocol:
+    """A model's Meta for one of the tables (a class of its own per model: PynamoDB's metaclass writes to it)."""
+    return cast(MetaProtocol, type("Meta", (), {"table_name": table_name, "region": _ENV.region, "host": _ENV.dynamodb_endpoint,
+                             "max_retry_attempts": RETRIES}))
 
 
 class ByReferralCode(GlobalSecondaryIndex["MemberItem"]):
@@ -82,6 +88,8 @@ class MemberItem(Model):
     birthday = UnicodeAttribute(null=True)  # MM-DD, set only for members with a birthday (sparse index)
     # the events of the write that produced this version, published from the table's stream (transactional outbox)
     outbox = UnicodeAttribute(null=True)
+    # what the write adds to the program figures (JSON: day and counts), for the analytics consumer of the stream
+    figures = UnicodeAttribute(null=True)
     version = VersionAttribute()
     by_referral_code = ByReferralCode()
     by_expiry_due = ByExpiryDue()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -16,14 +15,13 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import BusinessRuleRefused, ErrorCode, InvalidRequest
+from ..domain.figures import WriteFigures
 from ..domain.ledger import BudgetDraw, LedgerEntry, Lot, Posting
 from ..domain.member import MemberState
 from ..events import to_outbox
 from ..platform.clients import clients
 from .mapping import entry_from_item, entry_to_item, lot_from_item, lot_to_item, member_from_item, member_to_item
 from .models import SHARDS, ClaimItem, CounterItem, LedgerItem, LotItem, MemberItem
-
-STATS_SHARDS = 16
 
 
 class KeyAlreadyUsed(Exception):
@@ -175,15 +173,6 @@ def claim_holder(key: str) -> str | None:
         return None
 
 
-def read_counters(names: list[str]) -> dict[str, int]:
-    keys = [f"stats#{name}#{n}" for name in names for n in range(STATS_SHARDS)]
-    totals = dict.fromkeys(names, 0)
-    for item in CounterItem.batch_get(keys):
-        name = item.pk.split("#")[1]
-        totals[name] += int(item.value or 0)
-    return totals
-
-
 def stock_used(reward_id: str) -> int:
     try:
         return int(CounterItem.get(f"stock#{reward_id}", consistent_read=True).value or 0)
@@ -209,17 +198,20 @@ def budget_drawn(promotion_id: str, slices: int) -> list[int]:
 
 
 def commit(posting: Posting) -> None:
-    """Write a posting as one DynamoDB transaction (at most 100 items) or not at all. Its events ride on the first
-    member item (the outbox): they are published from the stream if and only if the write happened."""
-    if posting.events and not posting.members:
-        raise ValueError("a posting with events must write a member item to carry them")
+    """Write a posting as one DynamoDB transaction (at most 100 items) or not at all. Its events and figures ride on
+    the first member item (the outbox): they are published, and counted by the analytics, from the stream if and only
+    if the write happened."""
+    if (posting.events or posting.stats) and not posting.members:
+        raise ValueError("a posting with events or figures must write a member item to carry them")
     outbox = to_outbox(posting.events)
+    figures = WriteFigures.of(posting)
+    carried = figures.model_dump_json() if figures else None
     puts: list[tuple[str, Any]] = []
     with_version = []
     try:
         with TransactWrite(connection=clients().dynamodb) as tx:
             for n, member in enumerate(posting.members):
-                item = member_to_item(member, outbox if n == 0 else None)
+                item = member_to_item(member, *((outbox, carried) if n == 0 else (None, None)))
                 tx.save(item)
                 puts.append(("member", member))
                 with_version.append((member, item))
@@ -245,9 +237,6 @@ def commit(posting: Posting) -> None:
                 counter = CounterItem(_budget_key(draw.promotion_id, draw.slice))
                 tx.update(counter, [CounterItem.value.add(draw.points)], condition=_within(draw.points, draw.limit))
                 puts.append(("budget", draw))
-            for name, delta in posting.stats.items():
-                counter = CounterItem(f"stats#{name}#{random.randrange(STATS_SHARDS)}")
-                tx.update(counter, [CounterItem.value.add(delta)])
     except TransactWriteError as err:
         _raise_for(err, puts)
         raise
