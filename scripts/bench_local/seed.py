@@ -3,9 +3,10 @@
 Sending ~30 000 HTTP requests would take longer than the benchmark itself, so the real members ("templates")
 give the items their realistic shapes and sizes (Members, Ledger, Lots), and each clone is a copy of one
 template's items with every occurrence of its member id (keys, the member's state, the stored answers) and of its
-referral code replaced, written straight to moto with BatchWriteItem. A clone carries no outbox: it announces
-nothing. The program counters (`stats#...`) grow by what the templates added, once per round of clones, so the
-admin figures stay those of the members the tables hold."""
+referral code replaced, written straight to moto with BatchWriteItem. A clone carries no outbox and no figures: it
+announces nothing and the analytics consumer counts nothing of it. The program's counters (reward stock, the
+Analytics table's figures) grow by what the templates added, once per round of clones, so the admin figures stay
+those of the members the tables hold."""
 from __future__ import annotations
 
 import math
@@ -20,10 +21,14 @@ from typing import Any
 from .workload import SERVICE, Request, enrollment, purchase, unique
 
 MEMBERS, LEDGER, LOTS, PROGRAM = "MembersTable", "LedgerTable", "LotsTable", "ProgramTable"  # local names
+ANALYTICS = "AnalyticsTable"
 BATCH = 25  # BatchWriteItem's limit
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # the service's own referral code letters
 CODE_LENGTH = 10  # the service makes 8: a clone's code can never equal a real member's
 OUTBOX = "outbox"  # the transactional outbox attribute (loyalty.storage.models.MemberItem)
+FIGURES = "figures"  # what a write adds to the analytics (the same item)
+MARK = "applied#"  # the analytics' per-member marks (loyalty.storage.analytics_store): not counters
+Counter = tuple[str, str, str, str]  # table, pk, sk ("" in the program table), attribute
 
 Item = dict[str, dict[str, Any]]  # one DynamoDB item in the low-level (boto3 client) shape
 Send = Callable[[Request], tuple[int, Any]]
@@ -106,7 +111,7 @@ def clone_items(template: MemberItems, new_member_id: str, new_code: str) -> lis
     swaps = [(template.member_id, new_member_id)]
     if template.referral_code:
         swaps.append((template.referral_code, new_code))
-    return [(table, {name: rewrite(v, swaps) for name, v in item.items() if name != OUTBOX})
+    return [(table, {name: rewrite(v, swaps) for name, v in item.items() if name not in (OUTBOX, FIGURES)})
             for table, item in template.items]
 
 
@@ -158,21 +163,26 @@ def scan_count(dynamodb: Any, table: str) -> int:
     return sum(page["Count"] for page in pages)
 
 
-def read_counters(dynamodb: Any) -> dict[str, int]:
-    """The program's numeric counters (`stats#<name>#<shard>`, `stock#<reward>`) by key."""
+def read_counters(dynamodb: Any) -> dict[Counter, int]:
+    """The program's numbers: the program table's counters (`stock#<reward>`, budgets) and every figure of the
+    Analytics table."""
     counters = {}
-    for page in dynamodb.get_paginator("scan").paginate(TableName=PROGRAM):
-        for item in page["Items"]:
-            if "N" in item.get("value", {}):
-                counters[item["pk"]["S"]] = int(item["value"]["N"])
+    for table in (PROGRAM, ANALYTICS):
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                pk, sk = item["pk"]["S"], item.get("sk", {}).get("S", "")
+                for name, value in item.items():
+                    if "N" in value and not pk.startswith(MARK) and (table == ANALYTICS or name == "value"):
+                        counters[(table, pk, sk, name)] = int(value["N"])
     return counters
 
 
-def add_counters(dynamodb: Any, delta: dict[str, int], times: int) -> None:
-    for pk, amount in delta.items():
+def add_counters(dynamodb: Any, delta: dict[Counter, int], times: int) -> None:
+    for (table, pk, sk, name), amount in delta.items():
         if amount and times:
-            dynamodb.update_item(TableName=PROGRAM, Key={"pk": {"S": pk}}, UpdateExpression="ADD #v :n",
-                                 ExpressionAttributeNames={"#v": "value"},
+            key = {"pk": {"S": pk}, **({"sk": {"S": sk}} if table == ANALYTICS else {})}
+            dynamodb.update_item(TableName=table, Key=key, UpdateExpression="ADD #v :n",
+                                 ExpressionAttributeNames={"#v": name},
                                  ExpressionAttributeValues={":n": {"N": str(amount * times)}})
 
 
@@ -211,7 +221,7 @@ def seed(dynamodb: Any, send: Send, target: int, templates: int, rng: random.Ran
     rounds = max(0, math.ceil((target - sum(count_items(dynamodb).values())) / per_round))
     say(f"{templates} members made in {time.monotonic() - started:.1f} s; {rounds} rounds of {per_round} cloned items")
     clones, written = write_clones(dynamodb, originals, tag, rounds, Codes(rng))
-    add_counters(dynamodb, {pk: after[pk] - before.get(pk, 0) for pk in after}, rounds)
+    add_counters(dynamodb, {key: after[key] - before.get(key, 0) for key in after}, rounds)
     return SeedReport(tag, templates, clones, written, time.monotonic() - started)
 
 
