@@ -15,7 +15,9 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.retries.standard import ExponentialBackoff
 from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
+from local.streams import delivering
 from loyalty.service import execution
+from loyalty.storage import analytics_store
 from loyalty.storage import repository
 from tests.fault.support import PURCHASE, accrue, enroll, sound, total
 from tests.support.api import ADMIN, SERVICE, history, ok, view
@@ -33,16 +35,19 @@ TRANSACT_WRITE = "DynamoDB_20120810.TransactWriteItems"
 class Wire:
     """What the next TransactWriteItems requests get: PASS (moto answers), an error (moto never sees the request),
     or TIMEOUT_AFTER_COMMIT (moto applies the write, then the connection times out before the answer arrives).
-    After the script: PASS."""
+    After the script: PASS. The script is the operations' unless `consumers`: then it is the stream consumers'
+    (which deliver after the operation, as on AWS), and the operations' requests pass."""
 
     moto: Callable[..., Any]
     script: list[Any] = field(default_factory=list)
+    consumers: bool = False
     seen: int = 0
     sdk_delays: int = 0
     service_backoffs: int = 0
 
     def __call__(self, stubber: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> AWSResponse | None:
-        if request.headers.get("X-Amz-Target", b"") not in (TRANSACT_WRITE, TRANSACT_WRITE.encode()):
+        if request.headers.get("X-Amz-Target", b"") not in (TRANSACT_WRITE, TRANSACT_WRITE.encode()) \
+                or delivering() != self.consumers:
             return self.moto(stubber, event_name, request, **kwargs)
         self.seen += 1
         step: Any = self.script.pop(0) if self.script else PASS
@@ -92,6 +97,37 @@ def wire(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wire]:
     monkeypatch.setattr(BotocoreStubber, "__call__", lambda stubber, event_name, request, **kw: w(
         stubber, event_name, request, **kw))
     yield w
+
+
+# --- the analytics consumer: a lost answer, a crash after its write, throttling -----------------------------------
+
+def figures() -> dict[str, Any]:
+    return ok(call("GET", "/v1/admin/stats", **ADMIN), 200)  # type: ignore[no-any-return]
+
+
+def test_the_analytics_count_a_write_once_when_their_answer_is_lost(wire: Wire) -> None:
+    wire.consumers = True
+    wire.script = [TIMEOUT_AFTER_COMMIT, error("ThrottlingException")]
+    enroll("m-1")
+    assert wire.seen >= 3  # the lost answer, the throttled retry, then the retry that finds the write counted
+    assert figures()["points"]["issued"] == 100 and figures()["members"] == 1
+
+
+def test_the_analytics_count_a_write_once_when_the_consumer_crashes_after_it(
+        moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    counted, crashes = analytics_store.apply, []
+
+    def apply_then_crash(chunk: analytics_store.Contribution) -> None:
+        counted(chunk)
+        if not crashes:
+            crashes.append(chunk)
+            raise RuntimeError("the container died after the write")
+
+    monkeypatch.setattr(analytics_store, "apply", apply_then_crash)
+    enroll("m-1")
+    ok(accrue())
+    assert len(crashes) == 1  # the stream delivered the batch again
+    assert figures()["points"]["issued"] == 100 + 123 and figures()["members"] == 1
 
 
 # --- throttling and conflicts ---------------------------------------------------------------------------------------
