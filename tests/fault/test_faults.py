@@ -17,8 +17,7 @@ from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
 from local.streams import delivering
 from loyalty.service import execution
-from loyalty.storage import analytics_store
-from loyalty.storage import repository
+from loyalty.storage import analytics_store, repository
 from tests.fault.support import PURCHASE, accrue, enroll, sound, total
 from tests.support.api import ADMIN, SERVICE, history, ok, view
 from tests.support.aws import TEMPLATE, program_document, put_program
