@@ -139,6 +139,7 @@ class Posting:
 
     @property
     def day(self) -> str | None:
-        """The UTC day the figures count for: the operation's time, which dates its ledger entries (a clock run
-        for a past day counts on that day); None for a posting without entries (a tier change alone)."""
-        return min(e.created_at for e in self.entries).date().isoformat() if self.entries else None
+        """The UTC day the figures count for: the operation's time, the latest of its ledger entries' (a bonus may
+        be dated when a back-dated purchase happened; a clock run for a past day counts on that day); None for a
+        posting without entries (a tier change alone)."""
+        return max(e.created_at for e in self.entries).date().isoformat() if self.entries else None
