@@ -13,7 +13,7 @@ from loyalty.answers import ExportAccepted, ExportStatus
 from loyalty.api.resolver import caller, http_resolver, responses
 from loyalty.api.schemas import ExportRequest, Id
 from loyalty.api.triggers import ExportRequestedEvent, ScheduledRun
-from loyalty.domain.exports import ExportJob
+from loyalty.domain.export_jobs import ExportJob
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import exports
 from loyalty.service.common import utcnow

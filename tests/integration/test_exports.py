@@ -18,7 +18,7 @@ from local.bus import event_of
 from loyalty.answers import LedgerRow, MemberRow
 from loyalty.service import exports as export_service
 from loyalty.storage import export_files
-from loyalty.storage.exports import ExportJobItem
+from loyalty.storage.export_store import ExportJobItem
 from tests.support.api import ADMIN, SERVICE, history, ok
 from tests.support.functions import Context, bus_event, call, invoke, scheduled
 
@@ -186,7 +186,7 @@ def test_two_invocations_at_the_same_step_count_it_once(moto_aws: None, publishe
     seeded_ledger()
     export_id = post_export({"kind": "ledger"})
     detail = requested(published)[-1]
-    from loyalty.storage import exports as store
+    from loyalty.storage import export_store as store
 
     original = store.advance
     raced: list[bool] = []

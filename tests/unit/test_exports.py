@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from loyalty.domain import exports
+from loyalty.domain import export_jobs as exports
 
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
 

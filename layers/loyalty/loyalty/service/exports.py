@@ -9,16 +9,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..answers import ExportAccepted, ExportStatus, LedgerRow, MemberRow
-from ..domain import exports as rules
+from ..domain import export_jobs as rules
 from ..domain.errors import ErrorCode, NotFound
-from ..domain.exports import ExportJob, Kind, Part
+from ..domain.export_jobs import ExportJob, Kind, Part
 from ..domain.timeutil import iso
 from ..events import ExportRequested
 from ..platform import bus
 from ..platform.observability import logger
 from ..platform.program_source import current_program
-from ..storage import export_files, exports
-from ..storage.exports import ledger_page, members_page
+from ..storage import export_files, export_store
+from ..storage.export_store import ledger_page, members_page
 
 PAGE_ITEMS = 1000  # items of one Scan request
 LINES_PER_PART = 20_000  # a step reads pages until its part has this many lines (or the table ends, or time is short)
@@ -35,18 +35,18 @@ def _new_run() -> str:
 def start(kind: Kind, from_day: date | None, to_day: date | None, now: datetime) -> ExportAccepted:
     """Create the job (a new id, written only if it does not exist) and hand it to ExportFunction."""
     job = rules.on_demand(uuid.uuid4().hex, kind, from_day, to_day, _new_run(), now)
-    if not exports.create(job):
+    if not export_store.create(job):
         raise RuntimeError(f"export id {job.export_id} taken")  # a random 128-bit id: never in practice
     try:
         bus.publish([ExportRequested(export_id=job.export_id, run=job.run)])
     except bus.EventsNotPublished:
-        exports.finish(job, "failed")  # nobody would run it: never left "running"
+        export_store.finish(job, "failed")  # nobody would run it: never left "running"
         raise
     return ExportAccepted(export_id=job.export_id)
 
 
 def status(export_id: str) -> ExportStatus:
-    job = exports.get(export_id)
+    job = export_store.get(export_id)
     if job is None:
         raise NotFound(ErrorCode.EXPORT_NOT_FOUND, f"no export {export_id}")
     url = export_files.url(job.object_key) if job.status == "done" else None
@@ -83,7 +83,7 @@ def _step(job: ExportJob, time_left: TimeLeft, margin_ms: int) -> ExportJob | No
     if part:
         export_files.put_part(part.key, export_files.gzipped(lines))
     after = job.advanced(part, cursor)
-    if exports.advance(job, after):
+    if export_store.advance(job, after):
         return after
     if part:
         export_files.delete([part.key])  # the step that won has its own part
@@ -93,14 +93,14 @@ def _step(job: ExportJob, time_left: TimeLeft, margin_ms: int) -> ExportJob | No
 def _finish(job: ExportJob) -> None:
     """Join the parts into the export (the same bytes however often this runs), then mark it done."""
     export_files.join([p.key for p in job.parts], job.object_key)
-    if exports.finish(job, "done"):
+    if export_store.finish(job, "done"):
         export_files.delete([p.key for p in job.parts])
 
 
 def run(export_id: str, run_id: str, time_left: TimeLeft, margin_ms: int = MARGIN_MS) -> ExportJob | None:
     """Carry the job on from the step its item records, until it is done or time is short (then ask for a
     continuation). An event of another run, of a finished job or of a step already taken does nothing."""
-    job = exports.get(export_id)
+    job = export_store.get(export_id)
     if job is None or job.run != run_id or job.status != "running":
         return job
     try:
@@ -110,17 +110,17 @@ def run(export_id: str, run_id: str, time_left: TimeLeft, margin_ms: int = MARGI
                 return job
             if job.scanned:
                 _finish(job)
-                return exports.get(export_id)
+                return export_store.get(export_id)
             advanced = _step(job, time_left, margin_ms)
             if advanced is None:
-                return exports.get(export_id)  # another invocation is at this job: it carries on
+                return export_store.get(export_id)  # another invocation is at this job: it carries on
             job = advanced
     except Exception:
         logger.exception("export step failed", extra={"export_id": export_id, "step": job.step})
-        if exports.record_failure(job) < ATTEMPTS:
+        if export_store.record_failure(job) < ATTEMPTS:
             raise  # retried by Lambda (asynchronous invocation) or the schedule: it carries on from the step
-        exports.finish(job, "failed")
-        return exports.get(export_id)
+        export_store.finish(job, "failed")
+        return export_store.get(export_id)
 
 
 def run_daily(fired_at: datetime, now: datetime, time_left: TimeLeft) -> list[ExportJob | None]:
@@ -128,7 +128,7 @@ def run_daily(fired_at: datetime, now: datetime, time_left: TimeLeft) -> list[Ex
     stalled) starts again and writes the same objects; one still running is carried on (a retried schedule)."""
     done = []
     for job in rules.daily(fired_at, _new_run()):
-        if not exports.create(job, restart_before=now - DAILY_RESTART_AFTER):
-            job = exports.get(job.export_id) or job
+        if not export_store.create(job, restart_before=now - DAILY_RESTART_AFTER):
+            job = export_store.get(job.export_id) or job
         done.append(run(job.export_id, job.run, time_left))
     return done

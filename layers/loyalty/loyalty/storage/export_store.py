@@ -12,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from ..domain.exports import ExportJob, Part, Status
+from ..domain.export_jobs import ExportJob, Part, Status
 from ..domain.ledger import LedgerEntry
 from ..domain.member import MemberState
 from ..domain.timeutil import iso
