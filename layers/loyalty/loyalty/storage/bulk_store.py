@@ -22,20 +22,16 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ..domain.bulk_credit import BulkCreditJob, Outcome
-from ..platform.clients import RETRIES, clients
+from ..platform.clients import clients
 from ..platform.settings import settings
-from .models import MemberItem
+from .models import MemberItem, table_meta
 from .repository import ConcurrentChange
 
 _ENV = settings()
 
 
 class _ProgramTable(Model):
-    class Meta:
-        table_name = _ENV.program_table
-        region = _ENV.region
-        host = _ENV.dynamodb_endpoint
-        max_retry_attempts = RETRIES
+    Meta = table_meta(_ENV.program_table)
 
     pk = UnicodeAttribute(hash_key=True)
 

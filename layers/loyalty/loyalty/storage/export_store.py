@@ -16,10 +16,9 @@ from ..domain.export_jobs import ExportJob, Part, Status
 from ..domain.ledger import LedgerEntry
 from ..domain.member import MemberState
 from ..domain.timeutil import iso
-from ..platform.clients import RETRIES
 from ..platform.settings import settings
 from .mapping import entry_from_item, member_from_item
-from .models import LedgerItem, MemberItem
+from .models import LedgerItem, MemberItem, table_meta
 
 _ENV = settings()
 # what a ledger line needs: not the stored answer of the entry (most of an item's bytes)
@@ -27,11 +26,7 @@ LEDGER_ROW_ATTRIBUTES = ["member_id", "entry_key", "type", "points", "posted_at"
 
 
 class ExportJobItem(Model):
-    class Meta:
-        table_name = _ENV.program_table
-        region = _ENV.region
-        host = _ENV.dynamodb_endpoint
-        max_retry_attempts = RETRIES
+    Meta = table_meta(_ENV.program_table)
 
     pk = UnicodeAttribute(hash_key=True)  # export#<export_id>
     kind = UnicodeAttribute()

@@ -71,11 +71,7 @@ class ByBirthday(GlobalSecondaryIndex["MemberItem"]):
 class MemberItem(Model):
     """One item per member: its wallet (buckets by expiry date), tier and counters; bounded in size."""
 
-    class Meta:
-        table_name = _ENV.members_table
-        region = _ENV.region
-        host = _ENV.dynamodb_endpoint
-        max_retry_attempts = RETRIES
+    Meta = table_meta(_ENV.members_table)
 
     member_id = UnicodeAttribute(hash_key=True)
     state: Any = JSONAttribute()
@@ -109,11 +105,7 @@ class ByTime(LocalSecondaryIndex["LedgerItem"]):
 class LedgerItem(Model):
     """An immutable ledger entry, keyed by its idempotency key: a second write of the same key cannot succeed."""
 
-    class Meta:
-        table_name = _ENV.ledger_table
-        region = _ENV.region
-        host = _ENV.dynamodb_endpoint
-        max_retry_attempts = RETRIES
+    Meta = table_meta(_ENV.ledger_table)
 
     member_id = UnicodeAttribute(hash_key=True)
     entry_key = UnicodeAttribute(range_key=True)
@@ -137,11 +129,7 @@ class ByReleaseDue(GlobalSecondaryIndex["LotItem"]):
 
 
 class LotItem(Model):
-    class Meta:
-        table_name = _ENV.lots_table
-        region = _ENV.region
-        host = _ENV.dynamodb_endpoint
-        max_retry_attempts = RETRIES
+    Meta = table_meta(_ENV.lots_table)
 
     member_id = UnicodeAttribute(hash_key=True)
     lot_id = UnicodeAttribute(range_key=True)
@@ -168,11 +156,7 @@ class CounterItem(Model):
     """Reward stock (`stock#<reward>`: units handed out), sharded program counters (`stats#<name>#<n>`) and
     promotion budgets (`budget#<promotion>#<slice>`: points drawn on the slice)."""
 
-    class Meta:
-        table_name = _ENV.program_table
-        region = _ENV.region
-        host = _ENV.dynamodb_endpoint
-        max_retry_attempts = RETRIES
+    Meta = table_meta(_ENV.program_table)
 
     pk = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)
@@ -181,11 +165,7 @@ class CounterItem(Model):
 class ProgramHeadItem(Model):
     """`program`: the revision of the program document in force (small: readers check it every few seconds)."""
 
-    class Meta:
-        table_name = _ENV.program_table
-        region = _ENV.region
-        host = _ENV.dynamodb_endpoint
-        max_retry_attempts = RETRIES
+    Meta = table_meta(_ENV.program_table)
 
     pk = UnicodeAttribute(hash_key=True)
     revision = NumberAttribute()
@@ -194,11 +174,7 @@ class ProgramHeadItem(Model):
 class ProgramRevisionItem(Model):
     """`program#<revision>`: one revision of the program document, never changed once written."""
 
-    class Meta:
-        table_name = _ENV.program_table
-        region = _ENV.region
-        host = _ENV.dynamodb_endpoint
-        max_retry_attempts = RETRIES
+    Meta = table_meta(_ENV.program_table)
 
     pk = UnicodeAttribute(hash_key=True)
     revision = NumberAttribute()
@@ -212,11 +188,7 @@ class ClaimItem(Model):
     """A key one member holds for good, in the program table (`receipt#<store_id>#<receipt id>`): written only if
     it does not exist yet, in the transaction of the accrual that claims it."""
 
-    class Meta:
-        table_name = _ENV.program_table
-        region = _ENV.region
-        host = _ENV.dynamodb_endpoint
-        max_retry_attempts = RETRIES
+    Meta = table_meta(_ENV.program_table)
 
     pk = UnicodeAttribute(hash_key=True)
     member_id = UnicodeAttribute()
@@ -227,11 +199,7 @@ class ImportRunItem(Model):
     """`run` of an uploaded import: its checkpoint (the byte position and line reached in the file, the counts so
     far), advanced only on condition that the position is still the one the page started from."""
 
-    class Meta:
-        table_name = str(_ENV.imports_table)
-        region = _ENV.region
-        host = _ENV.dynamodb_endpoint
-        max_retry_attempts = RETRIES
+    Meta = table_meta(str(_ENV.imports_table))
 
     import_id = UnicodeAttribute(hash_key=True)
     record = UnicodeAttribute(range_key=True, default="run")
@@ -253,11 +221,7 @@ class ImportRefusalItem(Model):
     """`refused#<line>`: a member of the file that was refused (written before the page's checkpoint, so a retried
     page writes the same item again)."""
 
-    class Meta:
-        table_name = str(_ENV.imports_table)
-        region = _ENV.region
-        host = _ENV.dynamodb_endpoint
-        max_retry_attempts = RETRIES
+    Meta = table_meta(str(_ENV.imports_table))
 
     import_id = UnicodeAttribute(hash_key=True)
     record = UnicodeAttribute(range_key=True)
