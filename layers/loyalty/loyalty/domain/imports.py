@@ -19,8 +19,8 @@ from .ledger import Command, LedgerEntry, Lot, Posting, entry_key
 from .member import MemberState
 from .program import Program
 
-# a member's posting is one transaction of at most 100 items: its member item, its ledger entry, the program
-# counters (imported, members, tier) and the lots; more lots than this are merged by expiry date
+# a member's posting is one transaction of at most 100 items: its member item, its ledger entry and the lots (with
+# room to spare for what a posting may come to carry); more lots than this are merged by expiry date
 MAX_LOTS = 90
 
 
