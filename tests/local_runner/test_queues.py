@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
-import boto3
 import pytest
 import requests
 
 import local
+from tests.support.throwaway_app import client as aws
 from tests.support.throwaway_app import run_app
 
 TEMPLATE = """
@@ -112,11 +111,6 @@ def handler(event, context):
 @pytest.fixture(scope="module")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local.Runner]:
     yield from run_app(tmp_path_factory.mktemp("app"), TEMPLATE, {"sender": SENDER, "worker": WORKER})
-
-
-def aws(service: str, runner: local.Runner) -> Any:
-    return boto3.client(service, endpoint_url=runner.moto_url, region_name="us-east-1", aws_access_key_id="testing",
-                        aws_secret_access_key="testing")
 
 
 def send(runner: local.Runner, *jobs: str) -> None:

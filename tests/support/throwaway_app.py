@@ -4,6 +4,9 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import boto3
 
 import local
 
@@ -18,3 +21,9 @@ def run_app(root: Path, template: str, functions: dict[str, str]) -> Iterator[lo
                           data_dir=None)
     yield started
     started.stop()
+
+
+def client(service: str, runner: local.Runner) -> Any:
+    """A boto3 client of the throwaway app's moto, with dummy credentials."""
+    return boto3.client(service, endpoint_url=runner.moto_url, region_name="us-east-1", aws_access_key_id="testing",
+                        aws_secret_access_key="testing")
