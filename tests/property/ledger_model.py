@@ -248,7 +248,7 @@ class Member:
                 "balance": {"available": self.available, "pending": self.pending, "lifetime": self.lifetime,
                             "qualifying": qualifying},
                 "next_tier": nxt, "expiring": self.expiring(today), "segments": [], "birthday": None,
-                "challenges": self.challenges(today)}
+                "challenges": self.challenges(today), "status": "active"}
 
 
 def reversal_take(lot: AccrualLot, refund: int) -> int:
