@@ -19,7 +19,8 @@ def main() -> int:
                            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                            "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"})
         os.environ.update({"MEMBERS_TABLE": "MembersTable", "LEDGER_TABLE": "LedgerTable", "LOTS_TABLE": "LotsTable",
-                           "PROGRAM_TABLE": "ProgramTable", "EVENT_BUS_NAME": "LoyaltyBus"})
+                           "PROGRAM_TABLE": "ProgramTable", "ANALYTICS_TABLE": "AnalyticsTable",
+                           "EVENT_BUS_NAME": "LoyaltyBus"})
     os.environ.setdefault("PROGRAM_CACHE_SECONDS", "30")  # read once: the audit is one run
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     from loyalty.service.ledger_audit import audit_all  # after the environment: the layer reads it at import

@@ -2,7 +2,6 @@
 and accrual simulations."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -12,7 +11,7 @@ from pydantic import Field
 
 from loyalty.answers import AccrualSimulation, AdjustmentAnswer, Analytics, ProgramAtRevision, RevisionsPage, Stats
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
-from loyalty.api.schemas import AccrualSimulationRequest, AdjustmentRequest, Id, ProgramEdit, accrual_command
+from loyalty.api.schemas import AccrualSimulationRequest, AdjustmentRequest, Day, Id, ProgramEdit, accrual_command
 from loyalty.domain.spending import AdjustmentCommand
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import accruals, admin, analytics, program_admin
@@ -40,8 +39,8 @@ def get_stats() -> Stats:
 @app.get("/v1/admin/analytics", operation_id="get_analytics", tags=["admin"], responses=responses(401, 403, 422),
          summary="Daily figures (issued, redeemed, expired, reversed, adjusted, outstanding, members), rates, the "
                  "liability, tiers and top rewards over a range of UTC days (the 30 days to today by default)")
-def get_analytics(first: Annotated[date | None, Query(alias="from")] = None,
-                  last: Annotated[date | None, Query(alias="to")] = None) -> Analytics:
+def get_analytics(first: Annotated[Day | None, Query(alias="from")] = None,
+                  last: Annotated[Day | None, Query(alias="to")] = None) -> Analytics:
     caller(app).allow("stats")
     return analytics.report(first, last, utcnow().date())
 

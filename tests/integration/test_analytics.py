@@ -128,7 +128,7 @@ def test_a_range_is_checked(moto_aws: None) -> None:
     day = today()
     for query in ({"from": day.isoformat(), "to": (day - timedelta(days=1)).isoformat()},
                   {"from": (day - timedelta(days=366)).isoformat(), "to": day.isoformat()},
-                  {"from": "2026-13-01"}, {"to": "yesterday"}):
+                  {"from": "2026-13-01"}, {"to": "yesterday"}, {"to": "0"}, {"from": "20261201"}):
         answer = call("GET", "/v1/admin/analytics", query=query, **ADMIN)
         assert answer.status == 422, (query, answer.body)
     assert len(ok(call("GET", "/v1/admin/analytics", **ADMIN), 200)["days"]) == 30
