@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..events import MemberBlocked, MemberErased, MemberUnblocked
+from ..events import EventDetail, MemberBlocked, MemberErased, MemberUnblocked
 from .ledger import Posting
 from .member import MemberState
 from .program import Program
@@ -13,25 +13,29 @@ from .program import Program
 
 def block(program: Program, member: MemberState, reason: str, now: datetime) -> Posting:
     """Block a member (what that refuses: `MemberState.may`). Blocking a blocked member keeps its first reason."""
-    posting = Posting()
-    if member.status != "blocked":
-        member.status, member.blocked_reason, member.blocked_at = "blocked", reason, now
-        posting.members = [member]
-        posting.events.append(MemberBlocked(member_id=member.member_id, reason=reason))
-    posting.response = member.view(program, now.date())
-    return posting
+    if member.status == "blocked":
+        return _unchanged(program, member, now)
+    member.status, member.blocked_reason, member.blocked_at = "blocked", reason, now
+    return _changed(program, member, MemberBlocked(member_id=member.member_id, reason=reason), now)
 
 
 def unblock(program: Program, member: MemberState, reason: str, now: datetime) -> Posting:
     """Unblock a member; an erased member stays blocked (409 MEMBER_BLOCKED)."""
     member.ensure_may("unblock")
-    posting = Posting()
-    if member.status != "active":
-        member.status, member.blocked_reason, member.blocked_at = "active", None, None
-        posting.members = [member]
-        posting.events.append(MemberUnblocked(member_id=member.member_id, reason=reason))
-    posting.response = member.view(program, now.date())
-    return posting
+    if member.status == "active":
+        return _unchanged(program, member, now)
+    member.status, member.blocked_reason, member.blocked_at = "active", None, None
+    return _changed(program, member, MemberUnblocked(member_id=member.member_id, reason=reason), now)
+
+
+def _changed(program: Program, member: MemberState, event: EventDetail, now: datetime) -> Posting:
+    """A standing change: the member item and its event, answered with the view."""
+    return Posting(members=[member], events=[event], response=member.view(program, now.date()))
+
+
+def _unchanged(program: Program, member: MemberState, now: datetime) -> Posting:
+    """A repeat: nothing written, nothing announced, the same view."""
+    return Posting(response=member.view(program, now.date()))
 
 
 def erase(program: Program, member: MemberState, now: datetime) -> Posting:

@@ -16,6 +16,8 @@ from ..storage.analytics_store import MAX_ITEMS, Contribution, MarkMoved
 from ..storage.repository import ConcurrentChange
 from .execution import MAX_ATTEMPTS, backoff
 
+Parts = tuple[dict[str, int], dict[str, int], dict[str, tuple[int, int]]]  # domain.figures.split of a write's counts
+
 
 @dataclass(frozen=True)
 class CountedWrite:
@@ -43,10 +45,11 @@ def _count_fresh(writes: list[CountedWrite]) -> int:
     fresh = [w for w in writes if w.version > counted.get(w.member_id, 0)]
     chunk = Contribution()
     for write in fresh:
-        if chunk.items + _new_items(chunk, write) > MAX_ITEMS:
+        parts = split(write.figures.counts)
+        if chunk.items + _new_items(chunk, write, parts) > MAX_ITEMS:
             _flush(chunk, counted)
             chunk = Contribution()
-        _add(chunk, write, counted.get(write.member_id))
+        _add(chunk, write, parts, counted.get(write.member_id))
     _flush(chunk, counted)
     return len(fresh)
 
@@ -61,9 +64,9 @@ def _day(write: CountedWrite) -> str:
     return write.figures.day or write.written_on
 
 
-def _new_items(chunk: Contribution, write: CountedWrite) -> int:
+def _new_items(chunk: Contribution, write: CountedWrite, parts: Parts) -> int:
     """The items counting `write` adds to the chunk's transaction."""
-    flows, tiers, rewards = split(write.figures.counts)
+    flows, tiers, rewards = parts
     day = _day(write)
     items = int(write.member_id not in chunk.marks) + len(set(tiers) - set(chunk.tiers))
     if flows:
@@ -71,8 +74,8 @@ def _new_items(chunk: Contribution, write: CountedWrite) -> int:
     return items + len({f"{day}#{r}" for r in rewards} - set(chunk.rewards))
 
 
-def _add(chunk: Contribution, write: CountedWrite, read: int | None) -> None:
-    flows, tiers, rewards = split(write.figures.counts)
+def _add(chunk: Contribution, write: CountedWrite, parts: Parts, read: int | None) -> None:
+    flows, tiers, rewards = parts
     day = _day(write)
     chunk.marks[write.member_id] = (chunk.marks.get(write.member_id, (read, 0))[0], write.version)
     if flows:
