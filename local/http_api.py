@@ -11,17 +11,20 @@ import time
 import uuid
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
 from jwt.warnings import InsecureKeyLengthWarning
 
+from . import consoles, cors
 from .httpd import BodyError, Handler
 from .runtime import Functions
-from .template import ACCOUNT, Route
+from .sign_in import AUTHORIZE_PATH, TOKEN_PATH, SignIn, SignInError
+from .template import ACCOUNT, Cors, Route
 
 log = logging.getLogger("local.api")
 
@@ -177,7 +180,17 @@ def contract_error(code: str, message: str) -> dict[str, Any]:
 
 
 class ApiHandler(Handler):
+    def send(self, status: int, body: bytes, headers: list[tuple[str, str]] | None = None) -> None:
+        """Every answer but a preflight's gets the CORS headers API Gateway adds (its own replace the function's)."""
+        config: Cors | None = self.server.app.cors
+        request_headers = self._lower_headers()
+        if config is not None and request_headers and not cors.is_preflight(self.command, request_headers):
+            headers = [*cors.without_cors(headers or []), *cors.on_answer(config, request_headers)]
+        super().send(status, body, headers)
+
     def handle_any(self) -> None:
+        if self._answered_locally():
+            return
         started = time.perf_counter()
         try:
             route, event = self._event()
@@ -193,6 +206,57 @@ class ApiHandler(Handler):
         self.send(status, raw, [*headers, ("apigw-requestid", event["requestContext"]["requestId"])])
         log.info("%s %s -> %d (%s, %.0f ms)", self.command, self.path, status, route.function,
                  (time.perf_counter() - started) * 1e3)
+
+    def _lower_headers(self) -> dict[str, str]:
+        """The request's headers by lower-case name ({} before they are parsed)."""
+        parsed = getattr(self, "headers", None)
+        return {k.lower(): v for k, v in parsed.items()} if parsed is not None else {}
+
+    def _answered_locally(self) -> bool:
+        """A CORS preflight, the consoles and the local sign-in: answered here, never by a function."""
+        path = urlsplit(self.path).path
+        app: ApiApp = self.server.app
+        preflight = app.cors is not None and cors.is_preflight(self.command, self._lower_headers())
+        if not (preflight or consoles.app_of(path) or path in (AUTHORIZE_PATH, TOKEN_PATH)):
+            return False
+        try:
+            body = self.read_body(BODY_LIMIT)
+        except BodyError as exc:
+            self.send_json(exc.status, contract_error(exc.code, exc.message))
+            return True
+        if preflight and app.cors is not None:
+            self.send(204, b"", cors.preflight(app.cors, self._lower_headers()))
+        elif consoles.app_of(path):
+            self._console(path)
+        else:
+            self._sign_in(path, body.decode("utf-8", "replace"))
+        return True
+
+    def _origin(self) -> str:
+        return f"http://{self.headers.get('Host') or self.server.url.removeprefix('http://')}"
+
+    def _console(self, path: str) -> None:
+        if self.command not in ("GET", "HEAD") or self.server.app.root is None:
+            self.send_json(404, NOT_FOUND)
+            return
+        asset = consoles.serve(self.server.app.root, path, self._origin())
+        self.send(asset.status, asset.body, asset.headers)
+
+    def _sign_in(self, path: str, body: str) -> None:
+        sign_in: SignIn = self.server.app.sign_in
+        query = urlsplit(self.path).query
+        try:
+            if path == TOKEN_PATH and self.command == "POST":
+                self.send_json(200, sign_in.exchange(body), headers=[("Cache-Control", "no-store")])
+            elif path == AUTHORIZE_PATH and self.command == "GET":
+                page = sign_in.authorize_form(query, self._origin()).encode()
+                self.send(200, page, [("Content-Type", "text/html; charset=utf-8")])
+            elif path == AUTHORIZE_PATH and self.command == "POST":
+                self.send(302, b"", [("Location", sign_in.authorize(body, self._origin()))])
+            else:
+                self.send_json(404, NOT_FOUND)
+        except SignInError as exc:
+            self.send_json(exc.status, {"error": exc.error, "error_description": exc.description})
 
     def _event(self) -> tuple[Route, dict[str, Any]]:
         """The route and its event, or Refused: no route (whatever the method), a body too large, no valid token."""
@@ -222,3 +286,6 @@ class ApiHandler(Handler):
 class ApiApp:
     router: Router
     functions: Functions
+    cors: Cors | None = None  # the template's CorsConfiguration
+    root: Path | None = None  # the repo root: the consoles' bundles are under consoles/dist
+    sign_in: SignIn = field(default_factory=SignIn)

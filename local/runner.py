@@ -92,7 +92,7 @@ def start(
         event_bus = EventBus(functions, template.rules(), template.ref_values, moto_url)
         bus.answer_in_process(event_bus)
         streams, queues = pumps(template, functions, event_bus, moto_url)
-        api_server.app = ApiApp(Router(template.routes()), functions)
+        api_server.app = ApiApp(Router(template.routes()), functions, template.cors(), root)
         lambda_server.app = LambdaApp(functions, event_bus)
         api_server.start()
         stack.callback(api_server.stop)

@@ -3,6 +3,7 @@ functions (HttpApi, EventBridgeRule, Schedule, DynamoDB, SQS). Anything else fai
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,10 @@ _GET_ATT = {  # the attributes template.yaml reads
     ("AWS::SQS::Queue", "Arn"): "arn:aws:sqs:{region}:{account}:{name}",
     ("AWS::SQS::Queue", "QueueName"): "{name}",
     ("AWS::DynamoDB::Table", "StreamArn"): "arn:aws:dynamodb:{region}:{account}:table/{name}/stream/local",
+    # nothing is distributed locally (the local run serves the consoles itself): a name that resolves nowhere
+    ("AWS::CloudFront::Distribution", "DomainName"): "{name}.cloudfront.invalid",
 }
+PARAMETER_OVERRIDES = "LOYALTY_PARAMETER_OVERRIDES"  # "Key=Value Key2=Value2", as sam deploy --parameter-overrides
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -134,14 +138,32 @@ class FunctionSpec:
     environment: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Cors:
+    """An HTTP API's CorsConfiguration, resolved: what API Gateway answers a preflight with and adds to answers."""
+
+    allow_origins: tuple[str, ...]
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+
 class Template:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, overrides: dict[str, str] | None = None) -> None:
         self.path = path
         self.doc = load_yaml(path)
         self.resources: dict[str, dict[str, Any]] = self.doc.get("Resources") or {}
+        specs: dict[str, Any] = self.doc.get("Parameters") or {}
+        given = parse_overrides(os.environ.get(PARAMETER_OVERRIDES, "")) if overrides is None else overrides
+        unknown = set(given) - set(specs)
+        if unknown:
+            raise ValueError(f"{PARAMETER_OVERRIDES}: the template has no parameter {', '.join(sorted(unknown))}")
         self.parameters: dict[str, Any] = {
-            name: spec.get("Default", "") for name, spec in (self.doc.get("Parameters") or {}).items()
+            name: _parameter_value(spec, given.get(name, spec.get("Default", ""))) for name, spec in specs.items()
         }
+        self.conditions: dict[str, Any] = self.doc.get("Conditions") or {}
         self.globals: dict[str, Any] = self.doc.get("Globals") or {}
         # Set by the runner: Ref values that are not names (a queue's URL).
         self.ref_values: dict[str, str] = {}
@@ -190,6 +212,14 @@ class Template:
             routes.append(Route(method=str(props["Method"]).upper(), path=str(props["Path"]), function=lid,
                                 auth_required=bool(authorizer) and authorizer != "NONE"))
         return routes
+
+    def cors(self) -> Cors | None:
+        """The CorsConfiguration of the HTTP API (the template has one), or None when it has none."""
+        for lid in self.of_type("AWS::Serverless::HttpApi"):
+            config = self.resolve(self.properties(lid).get("CorsConfiguration"))
+            if isinstance(config, dict):
+                return _cors_of(config)
+        return None
 
     def rules(self) -> list[Rule]:
         rules = []
@@ -257,10 +287,37 @@ class Template:
             if key == "Fn::GetAtt":
                 return self._get_att(str(arg[0]), str(arg[1]))
             if key == "Fn::Sub" and isinstance(arg, str):
-                return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._ref(m.group(1))), arg)
+                return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._sub_variable(m.group(1))), arg)
+            if key == "Fn::If":
+                name, then, otherwise = arg
+                return self.resolve(then if self.condition(str(name)) else otherwise)
+            if key in ("Fn::Equals", "Fn::Not", "Fn::Join"):
+                return self._evaluate(key, arg)
             if key.startswith("Fn::"):
                 raise ValueError(f"{self.path}: {key} is not read by the local run")
         return {k: self.resolve(v) for k, v in node.items()}
+
+    def condition(self, name: str) -> bool:
+        if name not in self.conditions:
+            raise ValueError(f"{self.path}: the condition {name} is not in the template's Conditions")
+        return bool(self.resolve(self.conditions[name]))
+
+    def _evaluate(self, key: str, arg: Any) -> Any:
+        """The condition functions the template uses, and Fn::Join (to test a list parameter for emptiness)."""
+        if key == "Fn::Equals":
+            left, right = self.resolve(arg)
+            return left == right
+        if key == "Fn::Not":
+            return not self.resolve(arg[0])
+        separator, values = arg
+        return str(separator).join(str(v) for v in self.resolve(values))
+
+    def _sub_variable(self, name: str) -> Any:
+        """`${Name}` is a Ref, `${Resource.Attribute}` a GetAtt."""
+        if "." in name and name not in PSEUDO:
+            target, attr = name.split(".", 1)
+            return self._get_att(target, attr)
+        return self._ref(name)
 
     def _ref(self, name: str) -> Any:
         if name in PSEUDO:
@@ -274,6 +331,35 @@ class Template:
         if (kind, attr) not in _GET_ATT:
             raise ValueError(f"{self.path}: !GetAtt {target}.{attr} is not read by the local run")
         return _GET_ATT[(kind, attr)].format(region=REGION, account=ACCOUNT, name=self.name_of(target))
+
+def _cors_of(config: dict[str, Any]) -> Cors:
+    def names(key: str) -> tuple[str, ...]:
+        return tuple(str(v) for v in config.get(key) or [])
+
+    max_age = config.get("MaxAge")
+    return Cors(names("AllowOrigins"), names("AllowMethods"), names("AllowHeaders"), names("ExposeHeaders"),
+                None if max_age is None else int(max_age), bool(config.get("AllowCredentials")))
+
+
+def parse_overrides(text: str) -> dict[str, str]:
+    """`Key=Value Key2=Value2` (sam deploy --parameter-overrides) -> {Key: Value}."""
+    pairs = {}
+    for item in text.split():
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"{PARAMETER_OVERRIDES}: {item!r} is not Key=Value")
+        pairs[key] = value
+    return pairs
+
+
+def _parameter_value(spec: dict[str, Any], value: Any) -> Any:
+    """A CommaDelimitedList parameter is a list of strings once read, as CloudFormation hands it to !Ref."""
+    if str(spec.get("Type", "")) == "CommaDelimitedList":
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return [v.strip() for v in str(value).split(",")] if str(value) else [""]
+    return value
+
 
 def _bus_name(value: Any) -> str:
     """A bus is named by its name or its ARN; absent means the default bus."""

@@ -41,7 +41,7 @@ def test_ref_sub_and_get_att_resolve(tmp_path: Path) -> None:
         "A": "test", "B": "q-test-us-east-1", "C": "arn:aws:sqs:us-east-1:123456789012:Queue"}
 
 
-@pytest.mark.parametrize("variables", ["{A: !Select [0, [a]]}", "{A: !If [C, a, b]}", "{A: !GetAtt Queue.Nope}",
+@pytest.mark.parametrize("variables", ["{A: !Select [0, [a]]}", "{A: !FindInMap [M, a, b]}", "{A: !GetAtt Queue.Nope}",
                                        "{A: !Sub ['${x}', {x: 1}]}"])
 def test_what_the_template_does_not_use_is_refused(tmp_path: Path, variables: str) -> None:
     with pytest.raises(ValueError, match="not read by the local run"):
