@@ -13,8 +13,11 @@ TEST_MOTO_PORT ?= 3102
 STAGE ?= dev
 ENDPOINT ?= http://127.0.0.1:5055
 CLIENT_DIR := build/client
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 
-.PHONY: run test lint validate openapi openapi-check unit e2e client fuzz contract-only bench audit deploy clean
+.PHONY: run test lint validate openapi openapi-check unit e2e client fuzz contract-only bench audit deploy clean \
+  consoles chromium screenshots
 
 $(VENV)/.installed: requirements-dev.txt layers/loyalty/requirements.txt pyproject.toml
 	$(shell command -v $(PYTHON) >/dev/null 2>&1 && echo $(PYTHON) || echo python3) -m venv $(VENV)
@@ -53,10 +56,28 @@ openapi-check: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e -n 2 --dist worksteal
 
-e2e: $(VENV)/.installed client
+e2e: $(VENV)/.installed client chromium
 	$(PY) scripts/with_local_run.py --api-port $(TEST_PORT) --lambda-port $(TEST_LAMBDA_PORT) --moto-port $(TEST_MOTO_PORT) -- \
 	  sh -c 'PYTHONPATH=$(CLIENT_DIR)$${PYTHONPATH:+:$$PYTHONPATH} $(PY) -m pytest -q -p no:cacheprovider tests/e2e \
 	    && $(MAKE) --no-print-directory fuzz && $(MAKE) --no-print-directory contract-only'
+
+# the browser tests (tests/e2e/test_consoles.py) drive the OS's Chromium: Playwright's own download is not reachable
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (apt-get) for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	  else echo "make test needs Chromium at $(CHROMIUM) for the browser tests: as root, apt-get install -y --no-install-recommends chromium (or set CHROMIUM=/path/to/chromium)" >&2; exit 1; fi; \
+	fi
+
+# the consoles' bundles (consoles/dist, committed: make test needs no npm); then commit consoles/dist
+consoles:
+	cd consoles && npm ci --no-audit --no-fund && npm run build
+
+# the screenshots the README shows (docs/*.png): the browser tests against a local run of their own
+screenshots: $(VENV)/.installed chromium
+	$(PY) scripts/with_local_run.py --api-port $(TEST_PORT) --lambda-port $(TEST_LAMBDA_PORT) --moto-port $(TEST_MOTO_PORT) -- \
+	  sh -c 'CONSOLE_SCREENSHOTS=docs $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_consoles.py'
 
 # the typed client tests/e2e/test_generated_client.py drives, generated afresh from our own OpenAPI document
 client: $(VENV)/.installed
@@ -99,4 +120,4 @@ deploy: $(VENV)/.installed $(SAM_VENV)/.installed
 	bash scripts/deploy.sh $(STAGE)
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build .schemathesis loyalty.egg-info
+	rm -rf $(VENV) $(SAM_VENV) consoles/node_modules .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build .schemathesis loyalty.egg-info
