@@ -58,7 +58,7 @@ unit: $(VENV)/.installed
 
 e2e: $(VENV)/.installed client chromium
 	$(PY) scripts/with_local_run.py --api-port $(TEST_PORT) --lambda-port $(TEST_LAMBDA_PORT) --moto-port $(TEST_MOTO_PORT) -- \
-	  sh -c 'PYTHONPATH=$(CLIENT_DIR)$${PYTHONPATH:+:$$PYTHONPATH} $(PY) -m pytest -q -p no:cacheprovider tests/e2e \
+	  sh -c 'PYTHONPATH=$(CLIENT_DIR)$${PYTHONPATH:+:$$PYTHONPATH} LOYALTY_BROWSER_TESTS=required $(PY) -m pytest -q -p no:cacheprovider tests/e2e \
 	    && $(MAKE) --no-print-directory fuzz && $(MAKE) --no-print-directory contract-only'
 
 # the browser tests (tests/e2e/test_consoles.py) drive the OS's Chromium: Playwright's own download is not reachable
@@ -77,7 +77,7 @@ consoles:
 # the screenshots the README shows (docs/*.png): the browser tests against a local run of their own
 screenshots: $(VENV)/.installed chromium
 	$(PY) scripts/with_local_run.py --api-port $(TEST_PORT) --lambda-port $(TEST_LAMBDA_PORT) --moto-port $(TEST_MOTO_PORT) -- \
-	  sh -c 'CONSOLE_SCREENSHOTS=docs $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_consoles.py'
+	  sh -c 'CONSOLE_SCREENSHOTS=docs LOYALTY_BROWSER_TESTS=required $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_consoles.py'
 
 # the typed client tests/e2e/test_generated_client.py drives, generated afresh from our own OpenAPI document
 client: $(VENV)/.installed

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Build and deploy one stage with SAM: `make deploy STAGE=dev|prod JWT_ISSUER=https://... JWT_AUDIENCE=client-id`.
+# Build and deploy one stage with SAM: `make deploy STAGE=dev|prod JWT_ISSUER=https://... JWT_AUDIENCE=client-id`
+# [CORS_ALLOWED_ORIGINS=https://a,https://b] [COGNITO_DOMAIN=https://<prefix>.auth.<region>.amazoncognito.com
+# CONSOLE_CLIENT_ID=<app client with the consoles' callback URLs>]; then the consoles go to their bucket.
 # The parameters travel as a parameter file (see samconfig.toml). The program document is not one of them: a new
 # stack serves the one the layer ships (program/default.json) until an operator edits it (PUT /v1/admin/program).
 set -euo pipefail
@@ -14,8 +16,13 @@ import json, os, sys
 stage, path = sys.argv[1:3]
 params = {"Stage": stage, "JwtIssuer": os.environ["JWT_ISSUER"],
           "JwtAudience": [a.strip() for a in os.environ["JWT_AUDIENCE"].split(",")]}
+if os.environ.get("CORS_ALLOWED_ORIGINS"):  # else the template's default: the consoles' own origin
+    params["CorsAllowedOrigins"] = [o.strip() for o in os.environ["CORS_ALLOWED_ORIGINS"].split(",")]
 open(path, "w").write(json.dumps(params))
 PY
 config_env=$([ "$stage" = prod ] && echo prod || echo default)
 .venv-sam/bin/sam build --config-env "$config_env"
 .venv-sam/bin/sam deploy --config-env "$config_env" --parameter-overrides "file://${params}"
+# the consoles' files and config.json (skipped, with a message, without COGNITO_DOMAIN); stacks are loyalty-<stage>
+region=$(sed -n 's/^region = "\(.*\)"/\1/p' samconfig.toml | head -1)
+.venv/bin/python -m scripts.deploy_consoles --stack "loyalty-${stage}" --region "$region"
