@@ -291,7 +291,7 @@ class Template:
             if key == "Fn::If":
                 name, then, otherwise = arg
                 return self.resolve(then if self.condition(str(name)) else otherwise)
-            if key in ("Fn::Equals", "Fn::Not", "Fn::Join"):
+            if key in ("Fn::Equals", "Fn::Not", "Fn::Join", "Fn::Split"):
                 return self._evaluate(key, arg)
             if key.startswith("Fn::"):
                 raise ValueError(f"{self.path}: {key} is not read by the local run")
@@ -303,13 +303,15 @@ class Template:
         return bool(self.resolve(self.conditions[name]))
 
     def _evaluate(self, key: str, arg: Any) -> Any:
-        """The condition functions the template uses, and Fn::Join (to test a list parameter for emptiness)."""
+        """The condition functions the template uses, Fn::Join and Fn::Split (a list from a string parameter)."""
         if key == "Fn::Equals":
             left, right = self.resolve(arg)
             return left == right
         if key == "Fn::Not":
             return not self.resolve(arg[0])
         separator, values = arg
+        if key == "Fn::Split":
+            return str(self.resolve(values)).split(str(separator))
         return str(separator).join(str(v) for v in self.resolve(values))
 
     def _sub_variable(self, name: str) -> Any:

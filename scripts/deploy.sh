@@ -17,7 +17,7 @@ stage, path = sys.argv[1:3]
 params = {"Stage": stage, "JwtIssuer": os.environ["JWT_ISSUER"],
           "JwtAudience": [a.strip() for a in os.environ["JWT_AUDIENCE"].split(",")]}
 if os.environ.get("CORS_ALLOWED_ORIGINS"):  # else the template's default: the consoles' own origin
-    params["CorsAllowedOrigins"] = [o.strip() for o in os.environ["CORS_ALLOWED_ORIGINS"].split(",")]
+    params["CorsAllowedOrigins"] = ",".join(o.strip() for o in os.environ["CORS_ALLOWED_ORIGINS"].split(","))
 open(path, "w").write(json.dumps(params))
 PY
 config_env=$([ "$stage" = prod ] && echo prod || echo default)
