@@ -55,7 +55,16 @@ def sign_in(page: Page, app: str, field: str, who: str) -> None:
     page.wait_for_url(re.compile(rf"/{app}/$"))  # the code and state are gone from the address once exchanged
 
 
+# every control a page shows has an accessible name: a <label>, an aria-label, or a button's text
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+  .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+    && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+  .map((e) => e.outerHTML)"""
+
+
 def shot(page: Page, name: str) -> None:
+    """The page's screenshot, once its controls are checked for labels."""
+    assert page.evaluate(UNLABELLED) == [], name
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
@@ -123,21 +132,41 @@ def test_operator_dashboard_program_preview_and_member(context: BrowserContext, 
     expect(page.locator("[data-preview=points]")).to_have_text(f"{expected['accrual']['points']:,}")
     expect(page.locator(f"[data-preview-promotion='{promotion_id}']")).to_be_visible()
 
-    # find the member and credit it: the page and the API agree on the new balance
-    before = admin.get(f"/v1/members/{member_id}").json()["balance"]["available"]
+    # find the member (the keyboard: Enter submits), credit it, cancel its redemption, block and unblock it;
+    # after each the page and the API agree
+    redemption_id = new_id("r")
+    assert admin.post(f"/v1/members/{member_id}/redemptions", {"redemption_id": redemption_id,
+                      "reward_id": "charity-100"}).status_code == 201
+
+    def available() -> int:
+        balance: int = admin.get(f"/v1/members/{member_id}").json()["balance"]["available"]
+        expect(page.locator("[data-member=available]")).to_have_text(f"{balance:,}")
+        return balance
+
     page.get_by_role("link", name="Members").click()
     page.get_by_label("Member id").fill(member_id)
-    page.get_by_role("button", name="Find").click()
-    expect(page.locator("[data-member=available]")).to_have_text(f"{before:,}")
+    page.get_by_label("Member id").press("Enter")
+    before = available()
     page.get_by_label("Points", exact=True).fill("250")
     page.get_by_label("Reason", exact=True).fill("console goodwill")
-    page.get_by_role("button", name="Apply adjustment").click()
+    page.get_by_label("Reason", exact=True).press("Enter")
     expect(page.get_by_role("status")).to_have_text("Credited 250 points")
-    expect(page.locator("[data-member=available]")).to_have_text(f"{before + 250:,}")
-    assert admin.get(f"/v1/members/{member_id}").json()["balance"]["available"] == before + 250
+    assert available() == before + 250
     entries = admin.get(f"/v1/members/{member_id}/transactions").json()["items"]
     assert (entries[0]["type"], entries[0]["points"], entries[0]["reference"]) == ("adjustment", 250, "console goodwill")
+
+    page.get_by_role("button", name=f"Cancel redemption {redemption_id}").click()
+    expect(page.get_by_role("status")).to_have_text(f"Redemption {redemption_id} cancelled")
+    assert available() == before + 250 + 100
+    page.get_by_label("Reason to block").fill("console check")
+    page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.locator("[data-member=status]")).to_have_text("blocked")
+    assert admin.get(f"/v1/members/{member_id}").json()["status"] == "blocked"
     shot(page, "console-member")
+    page.get_by_label("Reason to unblock").fill("checked")
+    page.get_by_role("button", name="Unblock").click()
+    expect(page.locator("[data-member=status]")).to_have_text("active")
+    assert admin.get(f"/v1/members/{member_id}").json()["status"] == "active"
 
 
 def test_member_redeems_once_despite_a_double_click(context: BrowserContext, admin: Client,
