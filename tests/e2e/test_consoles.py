@@ -173,13 +173,19 @@ def test_member_redeems_once_despite_a_double_click(context: BrowserContext, adm
                                                      service: Client) -> None:
     member_id = new_id("m-wallet")
     assert service.post("/v1/members", {"member_id": member_id}).status_code == 201
-    assert admin.post(f"/v1/admin/members/{member_id}/adjustments", {"adjustment_id": new_id("adj"),
-                      "points": 1000, "reason": "wallet test"}).status_code == 201
+    for _ in range(10):  # with the welcome bonus, 11 entries: two pages of history
+        assert admin.post(f"/v1/admin/members/{member_id}/adjustments", {"adjustment_id": new_id("adj"),
+                          "points": 100, "reason": "wallet test"}).status_code == 201
     available = admin.get(f"/v1/members/{member_id}").json()["balance"]["available"]
     coffee = next(r for r in admin.get("/v1/rewards").json()["items"] if r["reward_id"] == "coffee")
     page = context.new_page()
     sign_in(page, "wallet", "Member id", member_id)
     expect(page.locator("[data-wallet=available]")).to_have_text(f"{available:,}")
+    rows = page.locator("tr[data-entry]")
+    expect(rows).to_have_count(10)
+    page.get_by_role("button", name="More history").click()
+    expect(rows).to_have_count(11)
+    expect(page.get_by_role("button", name="More history")).to_have_count(0)
 
     page.locator("[data-reward=coffee] button").dblclick()
     expect(page.get_by_role("status")).to_contain_text(f"Redeemed {coffee['points']} points")
