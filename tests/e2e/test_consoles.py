@@ -62,9 +62,34 @@ UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), s
   .map((e) => e.outerHTML)"""
 
 
+# text whose contrast with the background it sits on is under WCAG AA's 4.5:1 (3:1 for large text)
+LOW_CONTRAST = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (e) => {
+    for (; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll('body *')].filter((e) => [...e.childNodes]
+      .some((n) => n.nodeType === 3 && n.textContent.trim()) && e.getClientRects().length)
+    .map((e) => {
+      const style = getComputedStyle(e);
+      const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(background(e))];
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      return { text: e.textContent.trim().slice(0, 40), ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), large };
+    }).filter((t) => t.ratio < (t.large ? 3 : 4.5));
+}"""
+
+
 def shot(page: Page, name: str) -> None:
-    """The page's screenshot, once its controls are checked for labels."""
+    """The page's screenshot, once its controls are checked for labels and its text for contrast."""
     assert page.evaluate(UNLABELLED) == [], name
+    assert page.evaluate(LOW_CONTRAST) == [], name
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
