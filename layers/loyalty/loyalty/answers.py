@@ -16,7 +16,8 @@ if TYPE_CHECKING:  # annotations only: the ledger module imports this one
 
 
 class Answer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # built on first use: a function builds the few answers it sends, not all of them at import (cold start)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Balance(Answer):

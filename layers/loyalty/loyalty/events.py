@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 class _Part(BaseModel):
     """A nested object of a detail."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # built on first use: a function builds the events it publishes, not all of them at import (cold start)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class EventDetail(_Part):

@@ -35,7 +35,8 @@ Channel = Literal["online", "store", "app"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # built on first use: a function builds the requests it takes, not all of them at import (cold start)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Line(Strict):

@@ -27,7 +27,8 @@ from .errors import InvalidProgram
 
 
 class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # built when a function first reads the program, not at import (cold start)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class CurrencyRate(_Doc):

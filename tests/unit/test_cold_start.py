@@ -1,0 +1,71 @@
+"""Cold start (DESIGN.md, Scale and cost): what `import app` loads, as Lambda imports it with tracing on.
+
+No time is asserted (`make bench` measures it): the modules that made a cold start 3 to 4 times a bare
+`import boto3` must not come back. One fresh interpreter imports every function's module, the functions that
+serve no route first, in the environment a deployed function has (LAMBDA_TASK_ROOT set, so Powertools' Tracer is
+on and patches)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.support.aws import ROOT, TEMPLATE
+
+_PROBE = """
+import importlib.util, json, sys
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+seen = {}
+for name, path in json.loads(sys.argv[1]):
+    spec = importlib.util.spec_from_file_location(f"app_{name}", path)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    seen[name] = sorted(m for m in sys.modules if m.split(".")[0] in ("aws_lambda_powertools", "aws_xray_sdk",
+                                                                      "httpx", "requests", "sqlite3"))
+from loyalty.answers import Answer
+from loyalty.api.schemas import Strict
+from loyalty.domain.program import _Doc
+from loyalty.events import _Part
+built = {m.__name__ for base in (Answer, Strict, _Doc, _Part) for m in _subclasses(base) if m.__pydantic_complete__}
+print(json.dumps({"modules": seen, "built": sorted(built)}))
+"""
+# X-Ray's patch_all imports every library it can patch that is installed (httpx and requests are, in the dev
+# virtualenv): the tracer patches botocore only
+NEVER = {"httpx", "requests", "sqlite3", "aws_xray_sdk.ext.httpx", "aws_xray_sdk.ext.requests",
+         "aws_xray_sdk.ext.pynamodb", "aws_xray_sdk.ext.httplib"}
+HTTP_ONLY = "aws_lambda_powertools.event_handler"  # the resolver package and its OpenAPI models
+
+
+def imported_by_each() -> tuple[dict[str, set[str]], set[str]]:
+    """{function: modules loaded once it and the ones before it were imported}, non-HTTP functions first; and
+    the models of the answers, requests, events and program that are built (schema made) at import."""
+    routed = {r.function for r in TEMPLATE.routes()}
+    order = sorted(TEMPLATE.functions().values(), key=lambda s: (s.logical_id in routed, s.logical_id))
+    specs = [(s.logical_id, str(s.code_dir / "app.py")) for s in order]
+    env = {**os.environ, **next(iter(TEMPLATE.functions().values())).environment,
+           "AWS_REGION": "us-east-1", "PROGRAM_CACHE_SECONDS": "30", "LAMBDA_TASK_ROOT": str(ROOT),
+           "AWS_LAMBDA_FUNCTION_NAME": "cold-start-test", "IMPORTS_TABLE": "ImportsTable",
+           "IMPORTS_BUCKET": "importsbucket", "EXPORTS_BUCKET": "exportsbucket",
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "loyalty"), str(ROOT)])}
+    env.pop("POWERTOOLS_TRACE_DISABLED", None)
+    done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(specs)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    found = json.loads(done.stdout)
+    return {name: set(mods) for name, mods in found["modules"].items()}, set(found["built"])
+
+
+def test_imports_stay_narrow() -> None:
+    seen, built = imported_by_each()
+    # answers, requests, events and the program's parts are built on first use, not at import (all but the
+    # resolver's 401 answer, made once at import)
+    assert built <= {"GatewayMessage"}
+    routed = {r.function for r in TEMPLATE.routes()}
+    last = list(seen)[-1]
+    assert "aws_xray_sdk.ext.botocore.patch" in seen[last]  # tracing really on, as deployed
+    assert not NEVER & seen[last]
+    for name, modules in seen.items():
+        if name not in routed:  # imported before any HTTP function
+            assert not {m for m in modules if m.startswith(HTTP_ONLY)}, name
