@@ -36,12 +36,12 @@ if "$CFN_LINT" template.yaml; then
   echo "cfn-lint: OK"
 else
   rc=$?
-  # cfn-lint exit codes are a bitmask: 2 = errors, 4 = warnings, 8 = informational, 1 = crash.
-  if (( rc & 3 )); then
+  # cfn-lint exit codes are a bitmask: 2 = errors, 4 = warnings, 8 = informational, 1 = crash. Zero warnings.
+  if (( rc & 7 )); then
     echo "cfn-lint: FAILED (exit $rc)" >&2
     status=1
   else
-    echo "cfn-lint: warnings/informational only (exit $rc)"
+    echo "cfn-lint: informational only (exit $rc)"
   fi
 fi
 

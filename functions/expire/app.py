@@ -10,8 +10,9 @@ from loyalty.api.triggers import PointsClockContinuedEvent, ScheduledRun
 from loyalty.domain.timeutil import iso
 from loyalty.events import PointsClockContinued
 from loyalty.platform import bus
-from loyalty.platform.observability import logger, metrics, tracer
+from loyalty.platform.observability import clock_lag, logger, metrics, tracer
 from loyalty.service import jobs
+from loyalty.service.common import utcnow
 
 
 @logger.inject_lambda_context
@@ -24,6 +25,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         now = ScheduledRun.model_validate(event).time  # "now" is the schedule's time, never the clock
     report = jobs.run_points_clock(now, context.get_remaining_time_in_millis)
     metrics.add_metric(name="PointsExpired", unit="Count", value=report.expired_points)
-    if not report.complete:
+    if report.complete:
+        clock_lag(now, utcnow(), context.function_name)  # the clock's alarms (template.yaml) watch it
+    else:
         bus.publish([PointsClockContinued(time=iso(now))])
     return {"time": iso(now), **report.as_dict()}

@@ -1,12 +1,14 @@
 """The points clock and the tier jobs, driven by the Scheduled Event's time (never the real clock)."""
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from loyalty.service.ledger_audit import audit_all
 from tests.support.api import ADMIN, SERVICE, history, midnight, ok, view
+from tests.support.aws import TEMPLATE
 from tests.support.functions import bus_event, call, scheduled
 
 T0 = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1)
@@ -219,3 +221,19 @@ def test_review_keeps_a_tier_still_earned(moto_aws: None, clock_at: Callable[[da
     scheduled("TierEvaluateFunction", T0 + timedelta(days=365))
     assert view("m-1")["tier"] == "Gold"
     assert not [e for k, e in published if k == "TierChanged"]
+
+
+def test_a_completed_run_reports_its_lag_as_the_clock_alarms_read_it(
+        moto_aws: None, capsys: Any) -> None:
+    capsys.readouterr()
+    assert scheduled("ExpireFunction", T0)["complete"]
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+               if line.startswith("{") and "PointsClockLagSeconds" in line]
+    assert len(emitted) == 1 and emitted[0]["function_name"] == "ExpireFunction"  # its logical id, locally
+    (directive,) = emitted[0]["_aws"]["CloudWatchMetrics"]
+    for alarm in ("PointsClockLagAlarm", "PointsClockStalledAlarm"):  # the same metric, namespace and dimensions
+        props = TEMPLATE.properties(alarm)
+        assert (props["Namespace"], props["MetricName"]) == (directive["Namespace"], "PointsClockLagSeconds")
+        assert [sorted(d["Name"] for d in props["Dimensions"])] == [sorted(d) for d in directive["Dimensions"]]
+        named = {d["Name"]: TEMPLATE.resolve(d["Value"]) for d in props["Dimensions"]}
+        assert named == {"function_name": "ExpireFunction", "service": emitted[0]["service"]}
