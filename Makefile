@@ -16,7 +16,7 @@ CLIENT_DIR := build/client
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run test lint validate openapi openapi-check unit e2e client fuzz contract-only bench audit deploy clean \
+.PHONY: run test lint validate openapi openapi-check unit e2e client fuzz contract-only bench load audit deploy clean \
   consoles chromium screenshots
 
 $(VENV)/.installed: requirements-dev.txt layers/loyalty/requirements.txt pyproject.toml
@@ -97,6 +97,11 @@ contract-only:
 
 bench: $(VENV)/.installed
 	$(PY) -m scripts.bench
+
+# 50 users of the mixed workload on a local run of its own for 60 s (LOAD_SECONDS, LOAD_USERS), then the audit;
+# fails on any 5xx or an audit problem. Not part of `make test`.
+load: $(VENV)/.installed
+	$(PY) -m scripts.load_test
 
 # the local run's requests/s, p50 and p99 for 1 and 50 clients, empty and at 100 000 items (printed, never asserted)
 .PHONY: bench-local

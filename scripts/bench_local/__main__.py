@@ -12,7 +12,6 @@ import os
 import random
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,24 +29,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--templates", type=int, default=200, help="members made through the API to clone")
     parser.add_argument("--output", type=Path, default=Path("bench/local.json"))
     return parser.parse_args(argv)
-
-
-def warm_up(run: server.LocalRun, pool: workload.MemberPool, clients: int) -> None:
-    """Every step of the workload from `clients` clients at once before measuring, and a check that this local run
-    accepts them all. The local run imports a handler container per concurrent invocation (a cold start, as
-    Lambda's): without this, the first many-client measurement would pay for them."""
-    tally = workload.Tally()
-
-    def one_client(n: int) -> None:
-        client = workload.Workload(pool, random.Random(n), "bench-w")
-        for name in ["", *(step for step in workload.WEIGHTS if step != "enroll")]:  # "": enroll first
-            for request in client.step(name) if name else client.enroll():
-                client.answered(request, tally.count(request, *run.send(request)))
-
-    with ThreadPoolExecutor(clients) as threads:
-        list(threads.map(one_client, range(clients)))
-    if tally.errors:
-        raise SystemExit(f"the workload is refused by this local run: {dict(tally.errors)}; its log: {run.log}")
 
 
 def measure(run: server.LocalRun, dynamodb: Any, tables: str, clients: int, seconds: float,
@@ -79,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     pool, rows = workload.MemberPool(), []
     with server.local_run() as run:
         dynamodb = run.dynamodb()
-        warm_up(run, pool, many)
+        server.warm_up(run, pool, many)
         print(report.table([]), flush=True)
         rows += [measure(run, dynamodb, "empty", c, args.seconds, pool) for c in (few, many)]
         seeding = seed_tables(run, dynamodb, args)

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import tempfile
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -17,6 +19,7 @@ import requests
 from local.token import mint
 from scripts import with_local_run
 
+from . import workload
 from .workload import Request
 
 TOKEN_SECONDS = 12 * 3600  # outlives any benchmark run, however slow the tables make it
@@ -73,3 +76,21 @@ def local_run() -> Iterator[LocalRun]:
         with with_local_run.local_run(api_port, lambda_port, moto_port, "--no-schedules", env=env,
                                       stdout=log) as process:
             yield LocalRun(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{moto_port}", log.name, process.pid)
+
+
+def warm_up(run: LocalRun, pool: workload.MemberPool, clients: int) -> None:
+    """Every step of the workload from `clients` clients at once before measuring, and a check that this local run
+    accepts them all. The local run imports a handler container per concurrent invocation (a cold start, as
+    Lambda's): without this, the first many-client measurement would pay for them."""
+    tally = workload.Tally()
+
+    def one_client(n: int) -> None:
+        client = workload.Workload(pool, random.Random(n), "bench-w")
+        for name in ["", *(step for step in workload.WEIGHTS if step != "enroll")]:  # "": enroll first
+            for request in client.step(name) if name else client.enroll():
+                client.answered(request, tally.count(request, *run.send(request)))
+
+    with ThreadPoolExecutor(clients) as threads:
+        list(threads.map(one_client, range(clients)))
+    if tally.errors:
+        raise SystemExit(f"the workload is refused by this local run: {dict(tally.errors)}; its log: {run.log}")
