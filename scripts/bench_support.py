@@ -7,7 +7,7 @@
   which the recorder reads straight from moto around the write (those look-ups are not counted).
 - `MotoCpu` wraps moto's `BotocoreStubber.__call__` and sums the CPU time spent inside moto, so the handler's
   own CPU time is the process time of an invocation minus moto's share.
-- `import_seconds` imports a function module in a fresh interpreter, as a Lambda cold start does.
+- `cold_imports` imports each function module (and boto3 alone) in fresh interpreters, as a Lambda cold start does.
 """
 from __future__ import annotations
 
@@ -337,22 +337,33 @@ class MotoCpu:
 _IMPORT_PROBE = """
 import time
 start = time.perf_counter()
-import app
+import {module}
 print(time.perf_counter() - start)
 """
 
 
-def import_seconds(layer: Path, code_dir: Path, env: Mapping[str, str], repeat: int = 3) -> float:
-    """Median wall time of `import app` in a fresh interpreter with the layer and the function's code on its
+def import_once(module: str, layer: Path, code_dir: Path, env: Mapping[str, str]) -> float:
+    """Wall time of `import module` in a fresh interpreter with the layer and the function's code on its
     PYTHONPATH, as Lambda puts /opt/python and the task root on the path (the layer ahead of this project's
     editable install)."""
     child_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(layer), str(code_dir)])}
-    samples = []
-    for _ in range(repeat):
-        done = subprocess.run([sys.executable, "-c", _IMPORT_PROBE], env=child_env, cwd=code_dir,
-                              capture_output=True, text=True, check=True)
-        samples.append(float(done.stdout.strip().splitlines()[-1]))
-    return median(samples)
+    done = subprocess.run([sys.executable, "-c", _IMPORT_PROBE.format(module=module)], env=child_env, cwd=code_dir,
+                          capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def cold_imports(layer: Path, code_dirs: Mapping[str, Path], env: Mapping[str, str], repeat: int,
+                 say: Callable[[str], None]) -> dict[str, float]:
+    """Median seconds of `import app` of each function and of a bare `import boto3`, measured in turns (boto3, then
+    every function, `repeat` times) so that the machine's other load stretches them alike."""
+    samples: dict[str, list[float]] = {name: [] for name in ["import_boto3", *code_dirs]}
+    for turn in range(repeat):
+        say(f"cold imports, turn {turn + 1}/{repeat}")
+        for name in samples:
+            code_dir = next(iter(code_dirs.values())) if name == "import_boto3" else code_dirs[name]
+            lambda_env = {**env, "LAMBDA_TASK_ROOT": str(code_dir)}
+            samples[name].append(import_once("boto3" if name == "import_boto3" else "app", layer, code_dir, lambda_env))
+    return {name: median(found) for name, found in samples.items()}
 
 
 # -- prices (us-east-1, arm64; list prices, no free tier) --------------------------------------------------------

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from statistics import median
+from statistics import median, quantiles
 from typing import Any
 
 import boto3
@@ -52,14 +52,15 @@ from loyalty.service import admin, budgets, redemptions
 from loyalty.storage import mapping
 from loyalty.storage.analytics_store import AppliedItem
 from loyalty.storage.models import CounterItem, LedgerItem, LotItem, MemberItem
+from scripts.bench import results
 from scripts.bench_support import (
     Call,
     Cost,
     MotoCpu,
     Prices,
     Recorder,
+    cold_imports,
     cost_per_million,
-    import_seconds,
     item_size,
     table_schemas,
 )
@@ -75,6 +76,7 @@ TEMPLATE = Template(ROOT / "template.yaml")
 FUNCTIONS = TEMPLATE.functions()
 PRICES = Prices()
 DUE = 100  # members (or lots) with points due in each points-clock round
+COLD_REPEAT = 5
 Event = tuple[str, dict[str, Any]]  # (function logical id, event)
 STARTED = time.perf_counter()
 
@@ -156,6 +158,7 @@ class Operation:
     http: bool = True
     before: Callable[[int], None] | None = None  # untimed set-up of the i-th invocation
     items: int = 1  # operations per invocation (records of a stream batch)
+    key: str | None = None  # its name in bench/results.json: timed over --invocations instead of --runs
 
 
 @dataclass
@@ -168,6 +171,8 @@ class Figures:
     calls: list[Call]
     items: int = 1
     cpu: list[float] = field(default_factory=list)  # seconds per invocation
+    key: str | None = None  # its name in bench/results.json
+    cpu_items: int | None = None  # operations per timed invocation, when not `items` (the clock's one-due runs)
 
     def per_item(self, attribute: str) -> float:
         return sum(float(getattr(c, attribute)) for c in self.calls) / self.items
@@ -192,7 +197,18 @@ class Figures:
 
     @property
     def cpu_ms(self) -> float:
-        return median(self.cpu) * 1000 / self.items if self.cpu else float("nan")
+        return self.cpu_percentile(50)
+
+    def cpu_percentile(self, p: int) -> float:
+        """Milliseconds per operation at percentile p of the timed invocations (50: the median)."""
+        if not self.cpu:
+            return float("nan")
+        at = median(self.cpu) if p == 50 or len(self.cpu) < 2 else quantiles(self.cpu, n=100)[p - 1]
+        return at * 1000 / (self.cpu_items or self.items)
+
+    @property
+    def dynamodb_requests(self) -> float:
+        return sum(c.service == "dynamodb" for c in self.calls) / self.items
 
     def cost(self) -> Cost:
         return cost_per_million(PRICES, invocations=1 / self.items, cpu_seconds=self.cpu_ms / 1000,
@@ -202,8 +218,8 @@ class Figures:
 
 
 class Bench:
-    def __init__(self, runs: int) -> None:
-        self.runs = runs
+    def __init__(self, runs: int, invocations: int) -> None:
+        self.runs, self.invocations = runs, invocations
         self.recorder = Recorder(table_schemas({name: TEMPLATE.resolve(TEMPLATE.properties(name))
                                                 for name in TEMPLATE.of_type("AWS::DynamoDB::Table")}))
         self.moto = MotoCpu()
@@ -236,8 +252,8 @@ class Bench:
 
         self.invoke(prepared(0))
         event = prepared(1)
-        figures = Figures(op.name, event[0], op.http, self.record(event)[0], items=op.items)
-        figures.cpu = [self.cpu(prepared(i)) for i in range(2, 2 + self.runs)]
+        figures = Figures(op.name, event[0], op.http, self.record(event)[0], items=op.items, key=op.key)
+        figures.cpu = [self.cpu(prepared(i)) for i in range(2, 2 + (self.invocations if op.key else self.runs))]
         return figures
 
 
@@ -283,15 +299,16 @@ def everyday_operations() -> list[Operation]:
     """On small members; the i-th enrolled member does the i-th check-in, A's purchases are later reversed."""
     checkin = {"kind": "activity", "activity": "checkin"}
     return [
-        Operation("enroll", lambda i: as_service("POST", "/v1/members", {"member_id": f"new-{i}"})),
-        Operation("accrue purchase", lambda i: as_service("POST", f"/v1/members/{A}/accruals", purchase(f"p-{i}"))),
+        Operation("enroll", lambda i: as_service("POST", "/v1/members", {"member_id": f"new-{i}"}), key="enroll"),
+        Operation("accrue purchase", lambda i: as_service("POST", f"/v1/members/{A}/accruals", purchase(f"p-{i}")),
+                  key="accrue"),
         Operation("accrue activity", lambda i: as_service("POST", f"/v1/members/new-{i}/accruals",
                                                           {"transaction_id": f"c-{i}", **checkin})),
-        Operation("tier evaluate (on PointsAccrued)", lambda i: points_accrued(A), http=False),
-        Operation("member view", lambda i: as_member("GET", f"/v1/members/{A}")),
+        Operation("tier evaluate (on PointsAccrued)", lambda i: points_accrued(A), http=False, key="tier_evaluate"),
+        Operation("member view", lambda i: as_member("GET", f"/v1/members/{A}"), key="read"),
         Operation("history page (50)", lambda i: as_member("GET", f"/v1/members/{A}/transactions")),
         Operation("redeem", lambda i: as_member("POST", f"/v1/members/{A}/redemptions",
-                                                {"redemption_id": f"r-{i}", "reward_id": "coffee"})),
+                                                {"redemption_id": f"r-{i}", "reward_id": "coffee"}), key="redeem"),
         Operation("cancel redemption", lambda i: as_member("POST", f"/v1/members/{A}/redemptions/r-{i}/cancellation")),
         Operation("transfer", lambda i: as_member("POST", f"/v1/members/{A}/transfers",
                                                   {"transfer_id": f"x-{i}", "to_member_id": B, "points": 10})),
@@ -339,9 +356,10 @@ REDEEM_1000_LOTS = Operation(
     "redeem drawing on 1000 lots",
     lambda i: http_event("POST", f"/v1/members/{LOTS_MEMBER}/redemptions",
                         {"redemption_id": f"big-{i}", "reward_id": "coffee", "quantity": 10}),
-    before=cancel_previous_big_redemption)
+    before=cancel_previous_big_redemption, key="redeem_1000_lots")
 ACCRUE_AFTER_A_YEAR = Operation(
-    "accrue purchase, 1y check-ins", lambda i: as_service("POST", f"/v1/members/{YEAR_MEMBER}/accruals", purchase(f"y-{i}")))
+    "accrue purchase, 1y check-ins", lambda i: as_service("POST", f"/v1/members/{YEAR_MEMBER}/accruals", purchase(f"y-{i}")),
+    key="accrue_heavy_member")
 
 
 # -- what promotions add to an accrual -----------------------------------------------------------------------------
@@ -508,12 +526,38 @@ def clock_round(bench: Bench, figures: Figures, when: datetime, seed: Callable[[
         raise RuntimeError(f"the points clock did not find what was due at {when}: {report}")
 
 
+def items_read_per_due(figures: Figures) -> float:
+    """Every item the recorded clock run read (its index queries and any look-up), per item due."""
+    return sum(c.items_read for c in figures.calls if c.service == "dynamodb") / figures.items
+
+
+def one_due_runs(bench: Bench, expire: Figures, when: datetime) -> None:
+    """The clock's CPU over --invocations runs, each with one member due (a new one each run, on the same day):
+    per due member, an upper bound (each run's fixed cost, its queries of every index shard, on one member)."""
+    expire.cpu, expire.cpu_items = [], 1
+    for k in range(bench.invocations):
+        write_items([clock_member(3 * DUE + k, {when.date().isoformat(): 100})], [], [])
+        expire.cpu.append(bench.cpu(scheduled_event(when + timedelta(seconds=k))))
+
+
+def clock_reads_at(bench: Bench, members: int) -> float:
+    """Items the clock reads per due member on a table of `members` members, DUE of them due (one recorded run)."""
+    with fresh_account():
+        progress(f"points clock on {members} members: seeding")
+        write_items([clock_member(n, {FAR: 100}) for n in range(members)], [], [])
+        current_program()
+        seed_expiry_round(CLOCK_START)
+        run = Figures("points clock", "ExpireFunction", False, bench.record(scheduled_event(CLOCK_START))[0], items=DUE)
+        return items_read_per_due(run)
+
+
 def clock_phase(bench: Bench, members: int, rounds: int) -> tuple[list[Figures], Figures]:
-    """Rounds on successive days: DUE members expire at 00:05, DUE pending lots are released at 12:05."""
+    """Rounds on successive days: DUE members expire at 00:05, DUE pending lots are released at 12:05; then the
+    one-due runs that time the clock."""
     with fresh_account():
         write_items([clock_member(n, {FAR: 100}) for n in range(members)], [], [])
         current_program()  # a warm container: the program document is cached
-        expire = Figures("points clock: expire, per due member", "ExpireFunction", False, [], items=DUE)
+        expire = Figures("points clock: expire, per due member", "ExpireFunction", False, [], items=DUE, key="expire")
         release = Figures("points clock: release, per due lot", "ExpireFunction", False, [], items=DUE)
         for k in range(rounds):
             progress(f"points clock round {k + 1}/{rounds} on {members} members")
@@ -523,19 +567,19 @@ def clock_phase(bench: Bench, members: int, rounds: int) -> tuple[list[Figures],
         seed_burst(when, 200)
         burst = Figures("points clock: 200 lots of one member", "ExpireFunction", False,
                         bench.record(scheduled_event(when))[0])
+        progress(f"points clock: {bench.invocations} runs with one member due")
+        one_due_runs(bench, expire, when + timedelta(days=1))
         return [expire, release], burst
 
 
 # -- cold start --------------------------------------------------------------------------------------------------
 
-def cold_starts() -> dict[str, float]:
-    """Import time of every function module, Lambda-like: tracing on (LAMBDA_TASK_ROOT set), as deployed."""
-    env = {"POWERTOOLS_TRACE_DISABLED": "false", "AWS_LAMBDA_FUNCTION_NAME": "bench"}  # over os.environ
-    found = {}
-    for name, spec in sorted(FUNCTIONS.items()):
-        progress(f"cold import {name}")
-        found[name] = import_seconds(LAYER, spec.code_dir, {**env, "LAMBDA_TASK_ROOT": str(spec.code_dir)})
-    return found
+def cold_starts(repeat: int) -> dict[str, float]:
+    """Import time of every function module and of a bare boto3, Lambda-like: tracing on (LAMBDA_TASK_ROOT set,
+    POWERTOOLS_TRACE_DISABLED false), the function's environment, as deployed."""
+    env = {**next(iter(FUNCTIONS.values())).environment, "AWS_REGION": "us-east-1", "AWS_LAMBDA_FUNCTION_NAME": "bench",
+           "POWERTOOLS_TRACE_DISABLED": "false", **{k: v for spec in FUNCTIONS.values() for k, v in spec.environment.items()}}
+    return cold_imports(LAYER, {name: spec.code_dir for name, spec in sorted(FUNCTIONS.items())}, env, repeat, progress)
 
 
 # -- report ------------------------------------------------------------------------------------------------------
@@ -572,8 +616,10 @@ def cost_table(figures: list[Figures]) -> str:
 
 
 def cold_table(cold: dict[str, float]) -> str:
-    return table(["function", "import ms", "MemorySize MB"],
-                 [[name, f"{sec * 1000:.0f}", str(FUNCTIONS[name].memory)] for name, sec in cold.items()])
+    boto3_alone = cold["import_boto3"]
+    return table(["function", "import ms", "x import boto3", "MemorySize MB"],
+                 [[name, f"{sec * 1000:.0f}", f"{sec / boto3_alone:.2f}",
+                   str(FUNCTIONS[name].memory) if name in FUNCTIONS else "-"] for name, sec in cold.items()])
 
 
 def rule_checks(figures: list[Figures]) -> list[str]:
@@ -650,7 +696,8 @@ def report(figures: list[Figures], burst: Figures, sizes: Sizes, cold: dict[str,
         requests_table(figures), "",
         "Handler CPU (median; moto's CPU subtracted) and estimated cost per million operations (us-east-1, arm64)",
         cost_table(figures), "",
-        "Cold start: `import app` in a fresh interpreter (median of 3)", cold_table(cold), "",
+        f"Cold start: `import app` in a fresh interpreter, in turns with a bare `import boto3` (median of {COLD_REPEAT})",
+        cold_table(cold), "",
         "Rules (DESIGN.md, Scale and cost)", *rule_checks(figures), "",
         f"Sizes ({DUE} of {members} members due per clock round; 200 lots of one member released in "
         f"{burst.transactions} transactions)",
@@ -664,8 +711,15 @@ def report(figures: list[Figures], burst: Figures, sizes: Sizes, cold: dict[str,
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--members", type=int, default=2000, help="members in the points-clock table (default 2000)")
-    parser.add_argument("--runs", type=int, default=30, help="timed invocations per operation (default 30)")
+    parser.add_argument("--members", type=int, default=1000, help="members in the points-clock table (default 1000)")
+    parser.add_argument("--big-members", type=int, default=100_000,
+                        help="members of the second table the clock's reads are counted on (default 100000)")
+    parser.add_argument("--invocations", type=int, default=1000,
+                        help="timed invocations of each operation of bench/results.json (default 1000)")
+    parser.add_argument("--runs", type=int, default=30, help="timed invocations of every other operation (default 30)")
+    parser.add_argument("--cold-repeat", type=int, default=COLD_REPEAT,
+                        help=f"fresh interpreters per function for the cold start (default {COLD_REPEAT})")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--promotions", action=argparse.BooleanOptionalAction, default=True,
                         help="also measure accruals with promotions and budgets (default on)")
     parser.add_argument("--clock-rounds", type=int, default=3, help="points-clock rounds, the first recorded (default 3)")
@@ -673,14 +727,19 @@ def main() -> None:
     if args.members <= 2 * DUE:
         parser.error(f"--members must be more than {2 * DUE}")
     serialize_in_process_moto()
-    bench, sizes = Bench(args.runs), Sizes()
+    bench, sizes = Bench(args.runs, args.invocations), Sizes()
     with contextlib.redirect_stdout(io.StringIO()):  # Powertools metrics are flushed to stdout
         figures = request_phase(bench, sizes)
         if args.promotions:
             figures += promotion_phase(bench)
         clock, burst = clock_phase(bench, args.members, max(2, args.clock_rounds))
-    cold = cold_starts()
+        clock_reads = {str(args.members): items_read_per_due(clock[0]),
+                       str(args.big_members): clock_reads_at(bench, args.big_members)}
+    cold = cold_starts(args.cold_repeat)
     print(report([*figures, *clock], burst, sizes, cold, args.members))
+    found = results.document([*figures, *clock], cold, clock_reads)
+    results.write(args.output, found)
+    print(f"\n{results.describe(found, results.timed([*figures, *clock]))}\n\nwritten to {args.output}")
     progress("done")
 
 
