@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build and deploy one stage with SAM: `make deploy STAGE=dev|prod JWT_ISSUER=https://... JWT_AUDIENCE=client-id`
-# [CORS_ALLOWED_ORIGINS=https://a,https://b] [COGNITO_DOMAIN=https://<prefix>.auth.<region>.amazoncognito.com
+# [CORS_ALLOWED_ORIGINS=https://a,https://b] [LOG_RETENTION_DAYS=30] [ALARM_EMAIL=oncall@example.com]
+# [COGNITO_DOMAIN=https://<prefix>.auth.<region>.amazoncognito.com
 # CONSOLE_CLIENT_ID=<app client with the consoles' callback URLs>]; then the consoles go to their bucket.
 # The parameters travel as a parameter file (see samconfig.toml). The program document is not one of them: a new
 # stack serves the one the layer ships (program/default.json) until an operator edits it (PUT /v1/admin/program).
@@ -18,6 +19,10 @@ params = {"Stage": stage, "JwtIssuer": os.environ["JWT_ISSUER"],
           "JwtAudience": [a.strip() for a in os.environ["JWT_AUDIENCE"].split(",")]}
 if os.environ.get("CORS_ALLOWED_ORIGINS"):  # else the template's default: the consoles' own origin
     params["CorsAllowedOrigins"] = ",".join(o.strip() for o in os.environ["CORS_ALLOWED_ORIGINS"].split(","))
+if os.environ.get("LOG_RETENTION_DAYS"):  # else 30
+    params["LogRetentionDays"] = os.environ["LOG_RETENTION_DAYS"]
+if os.environ.get("ALARM_EMAIL"):  # else no subscription: subscribe to the AlarmTopicArn output yourself
+    params["AlarmEmail"] = os.environ["ALARM_EMAIL"]
 open(path, "w").write(json.dumps(params))
 PY
 config_env=$([ "$stage" = prod ] && echo prod || echo default)

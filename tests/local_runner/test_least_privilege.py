@@ -127,6 +127,8 @@ def test_every_function_has_error_and_throttle_alarms_and_a_log_group_with_reten
         assert TEMPLATE.resources[group]["Type"] == "AWS::Logs::LogGroup"
         assert TEMPLATE.properties(group)["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     assert alarmed("Loyalty", "PointsClockLagSeconds", "function_name") == {"ExpireFunction"}
+    # a route's unexpected error is answered 500 (no Lambda error): the API's own 5xx count is alarmed
+    assert alarmed("AWS/ApiGateway", "5xx", "ApiId") == set(TEMPLATE.of_type("AWS::Serverless::HttpApi"))
 
 
 def test_tables_have_backups_and_deletion_protection_in_prod_only() -> None:
