@@ -1,13 +1,16 @@
 """moto's DynamoDB at a cost per touched item, not per stored item.
 
-moto 5.2.5 (the newest release) does three things in proportion to everything a table holds:
+moto 5.2.5 (the newest release) does three things in proportion to everything a table holds, and one in proportion
+to the square of an item's attributes:
 - `DynamoDBBackend.transact_write_items` deep-copies every table a transaction names, to roll back on failure;
 - `Table.query` walks `Table.all_items()` for every query, even one partition of the base table;
-- a query on a global secondary index does the same, then sorts what matched.
+- a query on a global secondary index does the same, then sorts what matched;
+- `Item.__init__` checks the 400 KB limit by summing the sizes of every attribute so far at each one it adds.
 `install()` replaces the first with an undo log of the items a transaction touches, and gives `Table.query` only
 the candidates it would have kept: the partition for the base table and its local indexes, a bucket of a
 maintained map for a global index (single-attribute hash keys; anything else falls back to moto's own walk).
-moto's code then filters, sorts, pages and projects as before, so its answers are unchanged.
+moto's code then filters, sorts, pages and projects as before, so its answers are unchanged. A new item's
+attributes are sized once each, and refused at the attribute where moto would refuse them.
 
 `track_changes()` and `take_changes()` note the keys of the items written, so a snapshot saves only those."""
 from __future__ import annotations
@@ -25,6 +28,7 @@ from moto.dynamodb import responses as moto_dynamodb_responses
 from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
+    ItemSizeTooLarge,
     MockValidationException,
     MultipleTransactionsException,
     TooManyTransactionsException,
@@ -32,15 +36,19 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import StreamShard, Table
+from moto.dynamodb.models.utilities import bytesize
 
 Key = tuple[DynamoType, DynamoType | None]
 _installed = False
 
 
-_MOTO_OWN = {(Table, name): getattr(Table, name) for name in ("put_item", "delete_item", "query")} | {
-    (DynamoDBBackend, name): getattr(DynamoDBBackend, name) for name in ("update_item", "transact_write_items")}
+_MOTO_OWN: dict[tuple[type, str], Any] = {
+    (Table, name): getattr(Table, name) for name in ("put_item", "delete_item", "query")} | {
+    (DynamoDBBackend, name): getattr(DynamoDBBackend, name) for name in ("update_item", "transact_write_items")} | {
+    (Item, "__init__"): Item.__init__}
+ITEM_SIZE_LIMIT = 405000  # moto's LimitedSizeDict: between the 409 and 410 KB that DynamoDB was seen to take
 
 
 def install() -> None:
@@ -54,6 +62,7 @@ def install() -> None:
     Table.query = _narrowed(_MOTO_OWN[Table, "query"])  # type: ignore[method-assign]
     DynamoDBBackend.update_item = _after_update(_MOTO_OWN[DynamoDBBackend, "update_item"])  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    Item.__init__ = _new_item  # type: ignore[method-assign]
     vars(moto_dynamodb_responses)["create_condition_expression_parser"] = _ParsedOnce  # its module-level name
 
 
@@ -74,6 +83,20 @@ def moto_own() -> Iterator[None]:
             setattr(cls, name, method)
         _maps.clear()
         _installed = was
+
+
+def _new_item(self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+    """moto's Item.__init__ with a running total: each attribute is sized once, and the item is refused at the
+    attribute that takes the total over the limit (where moto's sum over every attribute so far would)."""
+    self.hash_key, self.range_key = hash_key, range_key
+    self.attrs = LimitedSizeDict()
+    total = 0
+    for key, value in attrs.items():
+        typed = DynamoType(value)
+        total += bytesize(key) + typed.size()
+        if total > ITEM_SIZE_LIMIT:
+            raise ItemSizeTooLarge
+        dict.__setitem__(self.attrs, key, typed)
 
 
 # -- items by key ------------------------------------------------------------------------------------------------

@@ -263,3 +263,18 @@ def test_the_keys_of_written_items_are_noted_once_each(client: Any) -> None:
     changed = [(name, key[0].value, key[1].value if key[1] else None) for name, key in moto_tables.take_changes()]
     assert changed == [("patched", "a", "1"), ("patched", "a", "2"), ("patched", "b", "1")]
     assert moto_tables.take_changes() == []
+
+
+@pytest.mark.parametrize("filler", [404_000, 405_000 - 9, 405_000 - 8, 406_000])
+def test_an_item_is_refused_for_its_size_exactly_where_moto_refuses_it(client: Any, filler: int) -> None:
+    """pk "a", sk "1" and the name "big" take 9 bytes: moto takes an item of 405 000 bytes and refuses one more."""
+    def put(name: str) -> str:
+        try:
+            client.put_item(TableName=name, Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "big": {"S": "x" * filler}})
+        except ClientError as err:
+            return str(err.response["Error"]["Code"])
+        return "taken"
+    patched = put("patched")
+    with moto_tables.moto_own():
+        own = put("moto_own")
+    assert patched == own == ("taken" if filler + 9 <= 405_000 else "ValidationException")

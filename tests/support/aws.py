@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +17,20 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = Template(ROOT / "template.yaml")
 
 
+@cache
+def client(service: str) -> Any:
+    """One boto3 client per service for every test's account (moto's mock answers them all; making one costs ms)."""
+    return boto3.client(service)
+
+
 def create_tables() -> None:
-    local_aws.create_tables(TEMPLATE, boto3.client("dynamodb"))
+    local_aws.create_tables(TEMPLATE, client("dynamodb"))
 
 
 def create_buckets() -> None:
     """The template's buckets, named as the local run names them (EXPORTS_BUCKET of tests/support/environment)."""
     for lid in TEMPLATE.of_type("AWS::S3::Bucket"):
-        boto3.client("s3").create_bucket(Bucket=local_aws.bucket_name(TEMPLATE, lid))
+        client("s3").create_bucket(Bucket=local_aws.bucket_name(TEMPLATE, lid))
 
 
 def program_document() -> dict[str, Any]:
@@ -44,9 +51,9 @@ def provision() -> None:
 
     create_tables()
     create_buckets()
-    sqs = boto3.client("sqs")
+    sqs = client("sqs")
     for queue in TEMPLATE.of_type("AWS::SQS::Queue"):  # named by logical id, as the local run names them
         sqs.create_queue(QueueName=TEMPLATE.name_of(queue))
-    boto3.client("events").create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
+    client("events").create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
     program_source.forget()  # the process's copy came from another account's store
     put_program(program_document())

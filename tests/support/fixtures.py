@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from moto import mock_aws
+from moto.core.config import DefaultConfig
 from pynamodb.connection.base import Connection
 
 from local.streams import delivering
@@ -16,14 +17,28 @@ from local.streams import delivering
 from . import aws
 from .functions import module
 
+# moto's in-process mock answers any client made after moto was imported, so one set of clients (and one boto3
+# session, whose botocore loader keeps the parsed service models) serves every test's account: a new session per
+# account re-read botocore's JSON models, most of a test's set-up time
+_KEEP_SESSION: DefaultConfig = {"core": {"reset_boto3_session": False}}
+_shared: list[Any] = []
+
+
+def _clients() -> Any:
+    from loyalty.platform import clients
+
+    if not _shared:
+        _shared.append(clients.Clients.create())
+    return _shared[0]
+
 
 @contextmanager
 def moto_account() -> Iterator[None]:
-    """A fresh moto account, provisioned from template.yaml, with the layer's clients made for it."""
+    """A fresh moto account, provisioned from template.yaml, with the layer's clients installed for it."""
     from loyalty.platform import clients
 
-    with mock_aws():
-        clients.use(clients.Clients.create())
+    with mock_aws(config=_KEEP_SESSION):
+        clients.use(_clients())
         aws.provision()
         try:
             yield
