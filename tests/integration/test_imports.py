@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from loyalty.domain.timeutil import iso
 from loyalty.service.ledger_audit import audit_all
 from loyalty.storage import repository
 from tests.support.api import ADMIN, SERVICE, history, midnight, ok, view
@@ -43,10 +44,16 @@ def test_an_imported_member_reads_as_one_that_earned_its_lots(moto_aws: None,
     assert member["expiring"] == [{"date": (NOW + timedelta(days=20)).date().isoformat(), "points": 350}]
     [entry] = history("old-1")
     assert (entry["type"], entry["points"], entry["reference"]) == ("adjustment", 1050, "import:imp-1")
-    lots = sorted(repository.lots_of("old-1"), key=lambda x: x.earned_at)
-    assert [(x.points, x.earned_at, x.status, x.qualifying) for x in lots] == [
-        (300, NOW - timedelta(days=200), "available", False), (700, NOW - timedelta(days=100), "available", False),
-        (50, NOW - timedelta(days=10), "available", False)]
+    soon, later = ((NOW + timedelta(days=n)).date().isoformat() for n in (20, 200))
+    [imported_lot] = repository.lots_of("old-1")  # one lot, a segment per expiry date: three items in all
+    assert (imported_lot.points, imported_lot.earned_at, imported_lot.status, imported_lot.qualifying) == (
+        1050, NOW - timedelta(days=200), "available", False)
+    assert {day: points for day, (points, _) in imported_lot.segments.items()} == {soon: 350, later: 700}
+    [stored] = repository.entries_of("old-1")
+    assert stored.detail["lots"] == [  # the lots as sent, with the dates they were earned, soonest expiring first
+        {"points": 300, "earned_at": iso(NOW - timedelta(days=200)), "expires_on": soon},
+        {"points": 50, "earned_at": iso(NOW - timedelta(days=10)), "expires_on": soon},
+        {"points": 700, "earned_at": iso(NOW - timedelta(days=100)), "expires_on": later}]
     assert stats()["members"] == members_before + 1
     member_state = repository.get_member("old-1")
     assert member_state is not None and member_state.review_on == (NOW + timedelta(days=365)).date().isoformat()
@@ -126,9 +133,10 @@ def test_many_lots_are_merged_by_expiry_date_into_one_transaction(moto_aws: None
     clock_at(NOW)
     lots = [lot(1, 300 - n, 10 + n % 5) for n in range(150)]  # 150 lots on 5 expiry dates
     assert send([{"member_id": "many", "lots": lots}])[0]["status"] == "imported"
-    assert len(list(repository.lots_of("many"))) == 5
+    [merged] = repository.lots_of("many")
+    assert len(merged.segments) == 5 and sum(p for p, _ in merged.segments.values()) == 150
     assert view("many")["balance"]["available"] == 150
-    too_many = [lot(1, 1, 10 + n) for n in range(91)]  # 91 distinct dates do not fit one transaction
+    too_many = [lot(1, 1, 10 + n) for n in range(91)]  # 91 distinct dates: more buckets than an import brings
     refused = send([{"member_id": "many-2", "lots": too_many}])[0]
     assert refused["error"]["code"] == "INVALID_LOT" and "distinct expiry dates" in refused["error"]["message"]
     assert audit_all()[1] == []

@@ -72,7 +72,10 @@ def test_the_imported_member_holds_its_lots_in_their_buckets(program: Program) -
     assert member.qualifying(program, NOW.date()) == 0 and member.lifetime == 1050
     assert [e.key for e in posting.entries] == ["import#imp"] and posting.entries[0].points == 1050
     assert posting.stats == {"imported": 1050, "members": 1, "tier:Gold": 1}
-    assert not any(x.qualifying for x in posting.new_lots) and {x.status for x in posting.new_lots} == {"available"}
+    [imported] = posting.new_lots  # one lot, a segment per expiry date
+    assert (imported.qualifying, imported.status, imported.points) == (False, "available", 1050)
+    assert imported.segments == {soon: [350, 0], (NOW + timedelta(days=200)).date().isoformat(): [700, 0]}
+    assert [x["points"] for x in posting.entries[0].detail["lots"]] == [300, 50, 700]  # as sent, soonest first
     assert audit.check_member(member, posting.entries, posting.new_lots) == []
     expired = clock.expire(program, member, datetime.fromisoformat(soon).replace(tzinfo=UTC))
     assert sum(-e.points for e in expired.entries) == 350 and member.wallet.available == 700

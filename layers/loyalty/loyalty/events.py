@@ -156,7 +156,7 @@ class MemberImported(EventDetail):
     tier: str
     import_id: str
     points: int = Field(description="the imported lots' points, available at once and not qualifying")
-    lots: int = Field(description="lots written (lots sharing an expiry date may have been merged)")
+    lots: int = Field(description="lots taken (beyond 90, lots sharing an expiry date are merged)")
 
 
 class MemberBlocked(EventDetail):

@@ -1,6 +1,7 @@
 """Earning: purchases, activities, their reversal, and the welcome and referral bonuses."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -68,6 +69,13 @@ def credit_lot(member: MemberState, lot: Lot) -> None:
     points = lot.points - lot.reversed_points
     start = member.wallet.credit(lot.expires_on, points)
     lot.segments = {lot.expires_on: [points, start]} if points else {}
+
+
+def credit_days(member: MemberState, lot: Lot, points_by_day: Mapping[str, int]) -> None:
+    """Put a lot spread over several expiry dates (a transfer's, an import's) into their buckets, soonest first,
+    and remember where it starts in each."""
+    for day, points in sorted(points_by_day.items()):
+        lot.segments[day] = [points, member.wallet.credit(day, points)]
 
 
 def bonus_lot(program: Program, member: MemberState, lot_id: str, source: str, points: int, now: datetime,

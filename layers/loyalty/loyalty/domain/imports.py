@@ -1,9 +1,11 @@
 """Imports: a member of an existing program moved in with its lots, as if it had earned them here.
 
-The imported lots go into the expiry-date buckets exactly as earned lots do (so the points clock expires them on
-their day and spending takes them soonest-expiring first); they are available at once and not qualifying. The
-member gets no welcome bonus; its tier is the one sent. One posting per member: the member item (written only if
-no member has the id), its lots and one ledger entry keyed by the import, so a replay cannot apply twice."""
+The imported points go into the expiry-date buckets exactly as earned points do (so the points clock expires them
+on their day and spending takes them soonest-expiring first); they are available at once and not qualifying. The
+member gets no welcome bonus; its tier is the one sent. One posting of three items per member, however many lots
+it brings: the member item (written only if no member has the id), one lot with a segment per expiry date (as a
+transfer's lot is) and one ledger entry keyed by the import, so a replay cannot apply twice; the entry's detail
+keeps the lots as sent, with the dates they were earned."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -13,14 +15,15 @@ from typing import Literal
 
 from ..events import MemberImported
 from . import tiers
-from .accrual import credit_lot
+from .accrual import credit_days
 from .errors import BusinessRuleRefused, ErrorCode, InvalidRequest
 from .ledger import Command, LedgerEntry, Lot, Posting, entry_key
 from .member import MemberState
 from .program import Program
+from .timeutil import iso
 
-# a member's posting is one transaction of at most 100 items: its member item, its ledger entry and the lots (with
-# room to spare for what a posting may come to carry); more lots than this are merged by expiry date
+# the lots kept as sent in the import's ledger entry (an item of at most 400 KB); more are merged by expiry date, and
+# more distinct expiry dates than this refuse the member (each is a bucket of its member item)
 MAX_LOTS = 90
 
 
@@ -116,16 +119,20 @@ def import_member(program: Program, cmd: ImportCommand, referral_code: str, now:
                          segments=list(sent.segments), birthday=sent.birthday, tiers_reached=_reached(program, tier),
                          review_on=review.isoformat() if review else None)
     posting = Posting(members=[member])
-    for n, sent_lot in enumerate(lots):
-        lot = Lot(member.member_id, f"import#{cmd.import_id}#{n:03d}", "import", sent_lot.points, sent_lot.earned_at,
-                  sent_lot.expires_on, "available", qualifying=False)
-        credit_lot(member, lot)
-        posting.new_lots.append(lot)
     points = sum(lot.points for lot in lots)
-    member.lifetime = points
     key = import_key(cmd.import_id)
+    if lots:
+        by_day: dict[str, int] = defaultdict(int)
+        for sent_lot in lots:
+            by_day[sent_lot.expires_on] += sent_lot.points
+        lot = Lot(member.member_id, key, "import", points, min(x.earned_at for x in lots), lots[0].expires_on,
+                  "available", qualifying=False)
+        credit_days(member, lot, by_day)
+        posting.new_lots.append(lot)
+    member.lifetime = points
+    sent_lots = [{"points": x.points, "earned_at": iso(x.earned_at), "expires_on": x.expires_on} for x in lots]
     posting.entries.append(LedgerEntry(member.member_id, key, "adjustment", points, now, f"import:{cmd.import_id}",
-                                       detail={"kind": "import", "lots": len(lots)}))
+                                       detail={"kind": "import", "lots": sent_lots}))
     posting.count("imported", points)
     posting.count("members", 1)
     posting.count(f"tier:{tier}", 1)

@@ -17,7 +17,7 @@ from ..answers import (
     TransferAnswer,
 )
 from ..events import PointsAdjusted, PointsRedeemed, PointsTransferred, RedemptionCancelled
-from .accrual import bonus_lot
+from .accrual import bonus_lot, credit_days
 from .errors import BusinessRuleRefused, ErrorCode, NotFound
 from .figures import count_active, count_redemption
 from .ledger import Command, LedgerEntry, Lot, Posting, StockChange, entry_key
@@ -116,8 +116,7 @@ def transfer(program: Program, sender: MemberState, recipient: MemberState, cmd:
     draws = sender.wallet.consume(points, now.date())
     key = entry_key("transfer", transfer_id)
     lot = Lot(recipient.member_id, f"{key}@{sender.member_id}", "transfer", points, now, min(draws), "available")
-    for day, drawn in sorted(draws.items()):
-        lot.segments[day] = [drawn, recipient.wallet.credit(day, drawn)]
+    credit_days(recipient, lot, draws)
     posting = Posting(members=[sender, recipient], new_lots=[lot])
     count_active(posting, sender, now.date())
     out_detail = {"transfer_id": transfer_id, "to": recipient.member_id, "points": points, "draws": draws}
