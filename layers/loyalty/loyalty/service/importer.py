@@ -1,4 +1,5 @@
-"""Imports of members with their lots: each member is one transaction, applied once per import_id + member_id.
+"""Imports of members with their lots: each member whole or not at all, applied once per import_id + member_id, in
+transactions of up to 33 members (three items each) that apply whole or not at all.
 A call takes up to 1 000 members; a larger file is uploaded to S3 and read a page of lines at a time, from a
 checkpoint that only moves forward from where its page started, within the Lambda time limit."""
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..answers import (
 from ..domain import imports
 from ..domain.errors import BusinessRuleRefused, ErrorCode, InvalidRequest, LoyaltyError, NotFound, idempotency_mismatch
 from ..domain.imports import ImportCommand, ImportedMember, ImportRun
+from ..domain.ledger import Posting
 from ..domain.program import Program
 from ..domain.timeutil import iso
 from ..events import ImportContinued
@@ -43,8 +45,8 @@ def import_members(import_id: str, members: list[ImportedMember], now: datetime)
     """Every member applies whole or not at all; a tier the program lacks refuses the whole call (422)."""
     program = current_program()
     imports.check_tiers(program, members)
-    return ImportAnswer(import_id=import_id,
-                        results=[apply(program, ImportCommand(import_id, m), now) for m in members])
+    return ImportAnswer(import_id=import_id, results=apply_all(program, [ImportCommand(import_id, m) for m in members],
+                                                               now))
 
 
 def _refused(member_id: str, err: LoyaltyError) -> ImportResult:
@@ -53,6 +55,10 @@ def _refused(member_id: str, err: LoyaltyError) -> ImportResult:
 
 def _enrolled(member_id: str) -> ImportResult:
     return _refused(member_id, BusinessRuleRefused(ErrorCode.ALREADY_ENROLLED, f"{member_id} is already enrolled"))
+
+
+def _imported(cmd: ImportCommand) -> ImportResult:
+    return ImportResult(member_id=cmd.member.member_id, status="imported")
 
 
 def _earlier(cmd: ImportCommand, sent: str) -> ImportResult | None:
@@ -66,16 +72,28 @@ def _earlier(cmd: ImportCommand, sent: str) -> ImportResult | None:
     return ImportResult(member_id=member_id, status="replayed")
 
 
-def apply(program: Program, cmd: ImportCommand, now: datetime) -> ImportResult:
-    """One member: no read before the write (an import is mostly new members); a failed condition tells a replay
-    (the import's entry exists) from a member enrolled otherwise."""
-    member_id = cmd.member.member_id
+def _posting(program: Program, cmd: ImportCommand, now: datetime) -> Posting | ImportResult:
+    """The member's posting, its import entry carrying the request's fingerprint; or the result of a member whose
+    lots refuse it (a replay answers as the import did, even once its lots have expired)."""
     sent = fingerprint(cmd)
     try:
         posting = imports.import_member(program, cmd, new_referral_code(), now)
-    except BusinessRuleRefused as err:  # a replay answers as the import did, even once its lots have expired
-        return _earlier(cmd, sent) or _refused(member_id, err)
+    except BusinessRuleRefused as err:
+        return _earlier(cmd, sent) or _refused(cmd.member.member_id, err)
     posting.entries[0].fingerprint = sent
+    return posting
+
+
+def apply(program: Program, cmd: ImportCommand, now: datetime) -> ImportResult:
+    """One member on its own."""
+    prepared = _posting(program, cmd, now)
+    return prepared if isinstance(prepared, ImportResult) else _commit_one(cmd, prepared)
+
+
+def _commit_one(cmd: ImportCommand, posting: Posting) -> ImportResult:
+    """No read before the write (an import is mostly new members); a failed condition tells a replay (the import's
+    entry exists) from a member enrolled otherwise."""
+    member_id, sent = cmd.member.member_id, str(posting.entries[0].fingerprint)
     for attempt in range(MAX_ATTEMPTS):
         try:
             repository.commit(posting)
@@ -86,8 +104,42 @@ def apply(program: Program, cmd: ImportCommand, now: datetime) -> ImportResult:
                 return _earlier(cmd, sent) or _enrolled(member_id)
             backoff(attempt)  # a transaction conflict: nothing was written
             continue
-        return ImportResult(member_id=member_id, status="imported")
+        return _imported(cmd)
     return _refused(member_id, LoyaltyError(ErrorCode.THROTTLED, "too many concurrent changes; import it again"))
+
+
+Batch = list[tuple[int, ImportCommand, Posting]]
+
+
+def apply_all(program: Program, cmds: list[ImportCommand], now: datetime) -> list[ImportResult]:
+    """Members in order, as few transactions as fit 100 items, a member at most once in each (a transaction may
+    not write an item twice). The results in the order of `cmds`."""
+    results: dict[int, ImportResult] = {}
+    batch: Batch = []
+    for n, cmd in enumerate(cmds):
+        prepared = _posting(program, cmd, now)
+        if isinstance(prepared, ImportResult):
+            results[n] = prepared
+            continue
+        items = sum(repository.items_of(p) for _, _, p in batch) + repository.items_of(prepared)
+        if items > repository.MAX_ITEMS or cmd.member.member_id in {c.member.member_id for _, c, _ in batch}:
+            results.update(_commit_batch(batch))
+            batch = []
+        batch.append((n, cmd, prepared))
+    results.update(_commit_batch(batch))
+    return [results[n] for n in range(len(cmds))]
+
+
+def _commit_batch(batch: Batch) -> dict[int, ImportResult]:
+    """A batch applies whole; one that cannot (a member enrolled already, a replay, a collision) wrote nothing,
+    and its members are applied one by one, each telling what became of it."""
+    if not batch:
+        return {}
+    try:
+        repository.commit_together([posting for _, _, posting in batch])
+    except (KeyAlreadyUsed, ConcurrentChange):
+        return {n: _commit_one(cmd, posting) for n, cmd, posting in batch}
+    return {n: _imported(cmd) for n, cmd, _ in batch}
 
 
 # --- uploaded files ---------------------------------------------------------------------------------------------
@@ -179,27 +231,32 @@ def _page(program: Program, run: ImportRun, parse: LineParser, now: datetime) ->
         run.fail(f"line {run.lines + 1} is longer than {READS[-1]} bytes", iso(now))
         import_store.save_run(run, started)
         return
-    statuses: list[str] = []
-    refused: list[Refused] = []
-    for number, line in enumerate(lines, start=run.lines + 1):
-        if not line.strip():
-            continue
-        result = _apply_line(program, run.import_id, line, parse, now)
-        statuses.append(result.status)
-        if result.error is not None:
-            refused.append(Refused(number, result.member_id or None, result.error.code, result.error.message))
+    numbered = [(number, line) for number, line in enumerate(lines, start=run.lines + 1) if line.strip()]
+    results = _apply_lines(program, run.import_id, [line for _, line in numbered], parse, now)
+    statuses: list[str] = [result.status for result in results]
+    refused = [Refused(number, result.member_id or None, result.error.code, result.error.message)
+               for (number, _), result in zip(numbered, results, strict=True) if result.error is not None]
     import_store.put_refusals(run.import_id, refused)
     run.advance(consumed, len(lines), statuses, iso(now))
     import_store.save_run(run, started)  # False: another invocation counted this page; the caller re-reads
 
 
-def _apply_line(program: Program, import_id: str, line: bytes, parse: LineParser, now: datetime) -> ImportResult:
-    try:
-        member = parse(line)
-        imports.check_tiers(program, [member])
-    except InvalidRequest as err:
-        return _refused(_member_id_of(line), err)
-    return apply(program, ImportCommand(import_id, member), now)
+def _apply_lines(program: Program, import_id: str, lines: list[bytes], parse: LineParser,
+                 now: datetime) -> list[ImportResult]:
+    """A page's lines: the members they hold applied together, a line that is not a member refused on its own."""
+    results: dict[int, ImportResult] = {}
+    members: list[tuple[int, ImportCommand]] = []
+    for n, line in enumerate(lines):
+        try:
+            member = parse(line)
+            imports.check_tiers(program, [member])
+        except InvalidRequest as err:
+            results[n] = _refused(_member_id_of(line), err)
+            continue
+        members.append((n, ImportCommand(import_id, member)))
+    applied = apply_all(program, [cmd for _, cmd in members], now)
+    results.update((n, result) for (n, _), result in zip(members, applied, strict=True))
+    return [results[n] for n in range(len(lines))]
 
 
 def _member_id_of(line: bytes) -> str:

@@ -197,51 +197,72 @@ def budget_drawn(promotion_id: str, slices: int) -> list[int]:
     return [found.get(key, 0) for key in keys]
 
 
+MAX_ITEMS = 100  # DynamoDB's limit on the items of one transaction
+
+
+def items_of(posting: Posting) -> int:
+    """The items a posting writes (its share of a transaction's 100)."""
+    return (len(posting.members) + len(posting.entries) + len(posting.new_lots) + len(posting.updated_lots)
+            + len(posting.stock) + len(posting.claims) + len(posting.budget))
+
+
 def commit(posting: Posting) -> None:
     """Write a posting as one DynamoDB transaction (at most 100 items) or not at all. Its events and figures ride on
     the first member item (the outbox): they are published, and counted by the analytics, from the stream if and only
     if the write happened."""
-    if (posting.events or posting.stats) and not posting.members:
-        raise ValueError("a posting with events or figures must write a member item to carry them")
-    outbox = to_outbox(posting.events)
-    figures = WriteFigures.of(posting)
-    carried = figures.model_dump_json() if figures else None
+    commit_together([posting])
+
+
+def commit_together(postings: list[Posting]) -> None:
+    """Write postings of different members (an import's) as one transaction: all of them or none. Each keeps its
+    own conditions, outbox and figures, so one that cannot apply cancels the whole and nothing is written."""
     puts: list[tuple[str, Any]] = []
-    with_version = []
+    with_version: list[tuple[MemberState, MemberItem]] = []
     try:
         with TransactWrite(connection=clients().dynamodb) as tx:
-            for n, member in enumerate(posting.members):
-                item = member_to_item(member, *((outbox, carried) if n == 0 else (None, None)))
-                tx.save(item)
-                puts.append(("member", member))
-                with_version.append((member, item))
-            for entry in posting.entries:
-                tx.save(entry_to_item(entry), condition=LedgerItem.entry_key.does_not_exist())
-                puts.append(("entry", entry))
-            for lot in posting.new_lots:
-                tx.save(lot_to_item(lot), condition=LotItem.lot_id.does_not_exist())
-                puts.append(("lot", lot))
-            for lot in posting.updated_lots:
-                tx.save(lot_to_item(lot))
-                puts.append(("lot", lot))
-            for change in posting.stock:
-                counter = CounterItem(f"stock#{change.reward_id}")
-                tx.update(counter, [CounterItem.value.add(change.quantity)],
-                          condition=_within(change.quantity, change.limit))
-                puts.append(("stock", change))
-            for claim in posting.claims:
-                tx.save(ClaimItem(claim.key, member_id=claim.member_id, reference=claim.reference),
-                        condition=ClaimItem.pk.does_not_exist())
-                puts.append(("claim", claim))
-            for draw in posting.budget:
-                counter = CounterItem(_budget_key(draw.promotion_id, draw.slice))
-                tx.update(counter, [CounterItem.value.add(draw.points)], condition=_within(draw.points, draw.limit))
-                puts.append(("budget", draw))
+            for posting in postings:
+                _stage(tx, posting, puts, with_version)
     except TransactWriteError as err:
         _raise_for(err, puts)
         raise
     for member, item in with_version:
         member.version = item.version
+
+
+def _stage(tx: TransactWrite, posting: Posting, puts: list[tuple[str, Any]],
+           with_version: list[tuple[MemberState, MemberItem]]) -> None:
+    """A posting's writes, each with its condition, added to a transaction (`puts` names them in order)."""
+    if (posting.events or posting.stats) and not posting.members:
+        raise ValueError("a posting with events or figures must write a member item to carry them")
+    outbox = to_outbox(posting.events)
+    figures = WriteFigures.of(posting)
+    carried = figures.model_dump_json() if figures else None
+    for n, member in enumerate(posting.members):
+        item = member_to_item(member, *((outbox, carried) if n == 0 else (None, None)))
+        tx.save(item)
+        puts.append(("member", member))
+        with_version.append((member, item))
+    for entry in posting.entries:
+        tx.save(entry_to_item(entry), condition=LedgerItem.entry_key.does_not_exist())
+        puts.append(("entry", entry))
+    for lot in posting.new_lots:
+        tx.save(lot_to_item(lot), condition=LotItem.lot_id.does_not_exist())
+        puts.append(("lot", lot))
+    for lot in posting.updated_lots:
+        tx.save(lot_to_item(lot))
+        puts.append(("lot", lot))
+    for change in posting.stock:
+        counter = CounterItem(f"stock#{change.reward_id}")
+        tx.update(counter, [CounterItem.value.add(change.quantity)], condition=_within(change.quantity, change.limit))
+        puts.append(("stock", change))
+    for claim in posting.claims:
+        tx.save(ClaimItem(claim.key, member_id=claim.member_id, reference=claim.reference),
+                condition=ClaimItem.pk.does_not_exist())
+        puts.append(("claim", claim))
+    for draw in posting.budget:
+        counter = CounterItem(_budget_key(draw.promotion_id, draw.slice))
+        tx.update(counter, [CounterItem.value.add(draw.points)], condition=_within(draw.points, draw.limit))
+        puts.append(("budget", draw))
 
 
 def _within(delta: int, limit: int | None) -> Condition | None:
