@@ -2,7 +2,10 @@
 import makes (buckets, expiry due, tier and its review, no welcome bonus, the counters)."""
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -10,6 +13,7 @@ from loyalty.domain import audit, clock, imports
 from loyalty.domain.errors import BusinessRuleRefused, ErrorCode, InvalidRequest
 from loyalty.domain.imports import MAX_LOTS, ImportCommand, ImportedLot, ImportedMember, ImportRun
 from loyalty.domain.program import Program
+from loyalty.service.execution import fingerprint
 from loyalty.storage.mapping import member_to_item
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -100,3 +104,14 @@ def test_a_run_is_done_once_its_position_reaches_the_end_of_the_file() -> None:
     assert (run.status, run.position, run.lines, run.imported, run.refused) == ("running", 20, 2, 1, 1)
     run.advance(10, 1, ["replayed"], "t2")
     assert (run.status, run.finished_at, run.replayed) == ("done", "t2", 1)
+
+
+def test_an_imports_fingerprint_is_the_one_of_every_field_as_sent() -> None:
+    member = ImportedMember("m", (lot(5, -timedelta(days=1), timedelta(days=10)), lot(7, -timedelta(days=2),
+                                  timedelta(days=20))), tier="Gold", segments=("vip", "b"), birthday="03-14")
+    cmd = ImportCommand("imp", member)
+
+    def canonical(payload: dict[str, Any]) -> str:  # as service.execution.fingerprint digests it
+        return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    assert canonical(cmd.idempotency_payload()) == canonical(dataclasses.asdict(cmd))
+    assert fingerprint(cmd) != fingerprint(ImportCommand("imp", dataclasses.replace(member, segments=("vip",))))

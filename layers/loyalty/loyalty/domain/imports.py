@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from ..events import MemberImported
 from . import tiers
@@ -54,6 +54,11 @@ class ImportCommand(Command):
 
     import_id: str
     member: ImportedMember
+
+    def idempotency_payload(self) -> dict[str, Any]:
+        """What `dataclasses.asdict` gives, without its deep copy of every lot (most of an import's CPU)."""
+        member = self.member
+        return {"import_id": self.import_id, "member": {**vars(member), "lots": [vars(x) for x in member.lots]}}
 
 
 def import_key(import_id: str) -> str:
