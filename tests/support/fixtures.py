@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import pytest
@@ -21,15 +22,13 @@ from .functions import module
 # session, whose botocore loader keeps the parsed service models) serves every test's account: a new session per
 # account re-read botocore's JSON models, most of a test's set-up time
 _KEEP_SESSION: DefaultConfig = {"core": {"reset_boto3_session": False}}
-_shared: list[Any] = []
 
 
+@cache
 def _clients() -> Any:
     from loyalty.platform import clients
 
-    if not _shared:
-        _shared.append(clients.Clients.create())
-    return _shared[0]
+    return clients.Clients.create()
 
 
 @contextmanager

@@ -84,12 +84,6 @@ def _posting(program: Program, cmd: ImportCommand, now: datetime) -> Posting | I
     return posting
 
 
-def apply(program: Program, cmd: ImportCommand, now: datetime) -> ImportResult:
-    """One member on its own."""
-    prepared = _posting(program, cmd, now)
-    return prepared if isinstance(prepared, ImportResult) else _commit_one(cmd, prepared)
-
-
 def _commit_one(cmd: ImportCommand, posting: Posting) -> ImportResult:
     """No read before the write (an import is mostly new members); a failed condition tells a replay (the import's
     entry exists) from a member enrolled otherwise."""
