@@ -216,8 +216,10 @@ class ApiHandler(Handler):
         """A CORS preflight, the consoles and the local sign-in: answered here, never by a function."""
         path = urlsplit(self.path).path
         app: ApiApp = self.server.app
-        preflight = app.cors is not None and cors.is_preflight(self.command, self._lower_headers())
-        if not (preflight or consoles.app_of(path) or path in (AUTHORIZE_PATH, TOKEN_PATH)):
+        headers = self._lower_headers()
+        preflight = app.cors is not None and cors.is_preflight(self.command, headers)
+        console = consoles.app_of(path)
+        if not (preflight or console or path in (AUTHORIZE_PATH, TOKEN_PATH)):
             return False
         try:
             body = self.read_body(BODY_LIMIT)
@@ -225,8 +227,8 @@ class ApiHandler(Handler):
             self.send_json(exc.status, contract_error(exc.code, exc.message))
             return True
         if preflight and app.cors is not None:
-            self.send(204, b"", cors.preflight(app.cors, self._lower_headers()))
-        elif consoles.app_of(path):
+            self.send(204, b"", cors.preflight(app.cors, headers))
+        elif console:
             self._console(path)
         else:
             self._sign_in(path, body.decode("utf-8", "replace"))
