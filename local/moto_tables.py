@@ -15,6 +15,7 @@ attributes are sized once each, and refused at the attribute where moto would re
 `track_changes()` and `take_changes()` note the keys of the items written, so a snapshot saves only those."""
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import json
@@ -380,7 +381,24 @@ def _check_unicity(targets: set[tuple[str, str]], table_name: str, key: dict[str
 
 def _condition_holds(condition: str, names: dict[str, str] | None, values: dict[str, Any] | None,
                      current: Item | None) -> bool:
-    return bool(_parsed(condition, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True)).expr(current))
+    return bool(_parsed(condition, _dumps(names), _dumps(values)).expr(current))
+
+
+_BYTES = "~bytes"  # a binary value in a cache key (base64), turned back into bytes when the key is parsed
+
+
+def _dumps(value: Any) -> str:
+    """A request's names or values as a hashable cache key; binary values (packed attributes) round-trip."""
+    def tagged(found: Any) -> Any:
+        if isinstance(found, bytes):
+            return {_BYTES: base64.b64encode(found).decode()}
+        raise TypeError(f"{type(found).__name__} is not JSON serialisable")
+
+    return json.dumps(value, sort_keys=True, default=tagged)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, object_hook=lambda d: base64.b64decode(d[_BYTES]) if set(d) == {_BYTES} else d)
 
 
 class _ParsedOnce:
@@ -388,7 +406,7 @@ class _ParsedOnce:
     parses it again: the same parse, remembered. A condition that does not parse raises as before (not kept)."""
 
     def __init__(self, expr: str | None, names: dict[str, str] | None, values: dict[str, Any] | None) -> None:
-        self._key = (expr, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True))
+        self._key = (expr, _dumps(names), _dumps(values))
         self.expr_attr_names_found: list[str] = []
         self.expr_attr_values_found: list[str] = []
 
@@ -400,7 +418,7 @@ class _ParsedOnce:
 
 @functools.lru_cache(maxsize=4096)
 def _parsed_with_names(expr: str | None, names: str, values: str) -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
-    parser = ConditionExpressionParser(expr, json.loads(names), json.loads(values))
+    parser = ConditionExpressionParser(expr, _loads(names), _loads(values))
     tree = parser.parse()
     return tree, tuple(parser.expr_attr_names_found), tuple(parser.expr_attr_values_found)
 
@@ -410,7 +428,7 @@ def _parsed(condition: str, names: str, values: str) -> Any:
     """moto's parse of a condition, once per expression, names and values: writers send the same few conditions
     (must not exist, the version read) over and over, and parsing was most of a transaction's cost. The parsed
     tree is only evaluated, never changed."""
-    return get_filter_expression(condition, json.loads(names), json.loads(values))
+    return get_filter_expression(condition, _loads(names), _loads(values))
 
 
 def _apply(self: DynamoDBBackend, op_type: str, op: dict[str, Any], key: dict[str, Any], condition: str | None,

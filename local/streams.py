@@ -9,6 +9,7 @@ drop it).
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -47,12 +48,15 @@ def take_records(table_name: str) -> list[dict[str, Any]]:
         shard.starting_sequence_number += len(shard.items)
         shard.items = []
         arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table_name}/stream/{shard.created_on.isoformat()}"
-    return [{**json.loads(json.dumps(r, default=_epoch)), "eventSourceARN": arn} for r in raw]
+    return [{**json.loads(json.dumps(r, default=_as_lambda_sends)), "eventSourceARN": arn} for r in raw]
 
 
-def _epoch(value: Any) -> float:
+def _as_lambda_sends(value: Any) -> float | str:
+    """A record's times as epoch seconds and its binary values in base64, as Lambda's stream events have them."""
     if isinstance(value, datetime):
         return value.timestamp()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

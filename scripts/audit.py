@@ -18,7 +18,7 @@ def main() -> int:
         os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": args.endpoint,
                            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                            "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"})
-        os.environ.update({"MEMBERS_TABLE": "MembersTable", "LEDGER_TABLE": "LedgerTable", "LOTS_TABLE": "LotsTable",
+        os.environ.update({"MEMBERS_TABLE": "MembersTable", "LEDGER_TABLE": "LedgerTable",
                            "PROGRAM_TABLE": "ProgramTable", "ANALYTICS_TABLE": "AnalyticsTable",
                            "EVENT_BUS_NAME": "LoyaltyBus"})
     os.environ.setdefault("PROGRAM_CACHE_SECONDS", "30")  # read once: the audit is one run

@@ -51,7 +51,7 @@ from loyalty.platform.program_source import current_program
 from loyalty.service import admin, budgets, redemptions
 from loyalty.storage import mapping
 from loyalty.storage.analytics_store import AppliedItem
-from loyalty.storage.models import CounterItem, LedgerItem, LotItem, MemberItem
+from loyalty.storage.models import CounterItem, LedgerItem, MemberItem
 from scripts.bench import results
 from scripts.bench_support import (
     Call,
@@ -95,16 +95,18 @@ def fresh_account() -> Iterator[None]:
 
 
 def write_items(members: list[MemberState], lots: list[Lot], entries: list[LedgerEntry]) -> None:
-    """Seed state in bulk (BatchWriteItem), outside any measurement."""
+    """Seed state in bulk (BatchWriteItem), outside any measurement; each lot on the entry that credited it."""
     with MemberItem.batch_write() as batch:
         for member in members:
             batch.save(mapping.member_to_item(member))
-    with LotItem.batch_write() as lot_batch:
-        for lot in lots:
-            lot_batch.save(mapping.lot_to_item(lot))
+    by_key = {(lot.member_id, lot.lot_id): lot for lot in lots}
+    # a lot seeded alone gets the accrual entry that would have credited it
+    have = {(e.member_id, e.key) for e in entries}
+    entries = [*entries, *(LedgerEntry(lot.member_id, lot.lot_id, "accrual", lot.points, lot.earned_at, lot.lot_id)
+                           for lot in lots if (lot.member_id, lot.lot_id) not in have)]
     with LedgerItem.batch_write() as entry_batch:
         for entry in entries:
-            entry_batch.save(mapping.entry_to_item(entry))
+            entry_batch.save(mapping.entry_to_item(entry, by_key.get((entry.member_id, entry.key))))
 
 
 def store(member: MemberState, postings: list[Posting]) -> None:

@@ -1,8 +1,8 @@
 """Seed the tables to a size fast: a few hundred real members made through the API, then cloned in moto.
 
 Sending ~30 000 HTTP requests would take longer than the benchmark itself, so the real members ("templates")
-give the items their realistic shapes and sizes (Members, Ledger, Lots), and each clone is a copy of one
-template's items with every occurrence of its member id (keys, the member's state, the stored answers) and of its
+give the items their realistic shapes and sizes (Members, Ledger), and each clone is a copy of one
+template's items with every occurrence of its member id (keys, the member's packed state, the stored answers) and of its
 referral code replaced, written straight to moto with BatchWriteItem. A clone carries no outbox and no figures: it
 announces nothing and the analytics consumer counts nothing of it. The program's counters (reward stock, the
 Analytics table's figures) grow by what the templates added, once per round of clones, so the admin figures stay
@@ -13,6 +13,7 @@ import math
 import random
 import string
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any
 
 from .workload import SERVICE, Request, enrollment, purchase, unique
 
-MEMBERS, LEDGER, LOTS, PROGRAM = "MembersTable", "LedgerTable", "LotsTable", "ProgramTable"  # local names
+MEMBERS, LEDGER, PROGRAM = "MembersTable", "LedgerTable", "ProgramTable"  # local names
 ANALYTICS = "AnalyticsTable"
 BATCH = 25  # BatchWriteItem's limit
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # the service's own referral code letters
@@ -83,7 +84,7 @@ def query_all(dynamodb: Any, table: str, member_id: str) -> Iterator[Item]:
 def read_member(dynamodb: Any, member_id: str) -> MemberItems:
     member = dynamodb.get_item(TableName=MEMBERS, Key={"member_id": {"S": member_id}}, ConsistentRead=True)["Item"]
     items = [(MEMBERS, member)]
-    items += [(table, item) for table in (LEDGER, LOTS) for item in query_all(dynamodb, table, member_id)]
+    items += [(LEDGER, item) for item in query_all(dynamodb, LEDGER, member_id)]
     code = member.get("referral_code", {}).get("S")
     return MemberItems(member_id, code, items)
 
@@ -98,6 +99,8 @@ def rewrite(value: dict[str, Any], swaps: list[tuple[str, str]]) -> dict[str, An
     (kind, inner), = value.items()
     if kind == "S":
         return {"S": text(inner)}
+    if kind == "B":  # a packed document (loyalty.storage.packing): JSON, zlib-compressed
+        return {"B": zlib.compress(text(zlib.decompress(inner).decode()).encode())}
     if kind == "SS":
         return {"SS": [text(s) for s in inner]}
     if kind == "L":

@@ -2,7 +2,6 @@
 Nothing here is timed (the benchmark prints timings; no test asserts one), and locust is not imported."""
 from __future__ import annotations
 
-import json
 import random
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -10,6 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 import boto3
 import pytest
 
+from loyalty.storage.packing import pack_json, unpack_json
 from scripts.bench_local import seed
 from scripts.bench_local.workload import WEIGHTS, MemberPool, Request, Tally, Workload, enrollment, outcome, redemption
 from tests.support.api import ADMIN
@@ -43,9 +43,9 @@ def test_every_request_of_the_mixed_workload_is_accepted() -> None:
 
 
 def test_a_clone_replaces_every_member_id_and_referral_code_and_drops_the_outbox() -> None:
-    state = json.dumps({"member_id": "m-old", "referral_code": "ABCD2345", "wallet": {}})
+    state = pack_json({"member_id": "m-old", "referral_code": "ABCD2345", "wallet": {}})
     template = seed.MemberItems("m-old", "ABCD2345", [
-        (seed.MEMBERS, {"member_id": {"S": "m-old"}, "referral_code": {"S": "ABCD2345"}, "state": {"S": state},
+        (seed.MEMBERS, {"member_id": {"S": "m-old"}, "referral_code": {"S": "ABCD2345"}, "packed": {"B": state},
                         "outbox": {"S": '[["PointsAccrued", {"member_id": "m-old"}]]'}, "version": {"N": "3"}}),
         (seed.LEDGER, {"member_id": {"S": "m-old"}, "entry_key": {"S": "welcome#m-old"},
                        "tags": {"L": [{"M": {"who": {"S": "m-old"}}}, {"SS": ["m-old", "x"]}]}}),
@@ -53,12 +53,13 @@ def test_a_clone_replaces_every_member_id_and_referral_code_and_drops_the_outbox
     codes = seed.Codes(random.Random(1))
     first, second = (seed.clone_items(template, f"m-new-{n}", codes.new()) for n in range(2))
     members = [items[0][1] for items in (first, second)]
-    assert "m-old" not in json.dumps(first) and "ABCD2345" not in json.dumps(first)
+    assert "m-old" not in str(first) and "ABCD2345" not in str(first)
+    assert "m-old" not in str(unpack_json(members[0]["packed"]["B"]))
     assert "outbox" not in members[0] and members[0]["version"] == {"N": "3"}
-    assert json.loads(members[0]["state"]["S"])["member_id"] == "m-new-0"
+    assert unpack_json(members[0]["packed"]["B"])["member_id"] == "m-new-0"
     assert first[1][1]["entry_key"] == {"S": "welcome#m-new-0"}
     assert members[0]["referral_code"] != members[1]["referral_code"]
-    assert json.loads(members[0]["state"]["S"])["referral_code"] == members[0]["referral_code"]["S"]
+    assert unpack_json(members[0]["packed"]["B"])["referral_code"] == members[0]["referral_code"]["S"]
 
 
 @pytest.mark.usefixtures("moto_aws")

@@ -12,15 +12,15 @@ from tests.support.aws import TEMPLATE
 FUNCTIONS = sorted(TEMPLATE.of_type("AWS::Serverless::Function"))
 WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
                  "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"}
-M, L, T, P = "MembersTable", "LedgerTable", "LotsTable", "ProgramTable"
+M, L, P = "MembersTable", "LedgerTable", "ProgramTable"
 # The tables each function writes, from its code (the services it calls and what storage/ writes for them); every
 # other table its policies name, it only reads. ProgramTable holds the counters (stock, budgets, receipt claims),
 # the program document and the bulk-credit and export jobs.
 WRITES = {
-    "EnrollFunction": {M, L, T}, "AccrueFunction": {M, L, T, P}, "RedeemFunction": {M, L, P},
-    "TransferFunction": {M, L, T}, "BulkCreditFunction": {M, L, T, P}, "AdminFunction": {M, L, T, P},
+    "EnrollFunction": {M, L}, "AccrueFunction": {M, L, P}, "RedeemFunction": {M, L, P},
+    "TransferFunction": {M, L}, "BulkCreditFunction": {M, L, P}, "AdminFunction": {M, L, P},
     "PrivacyFunction": {M, L}, "MemberReadFunction": set(), "CatalogFunction": set(),
-    "TierEvaluateFunction": {M, L, T}, "ExpireFunction": {M, L, T}, "ImportFunction": {M, L, T, "ImportsTable"},
+    "TierEvaluateFunction": {M, L}, "ExpireFunction": {M, L}, "ImportFunction": {M, L, "ImportsTable"},
     "ExpiringSoonFunction": set(), "AnalyticsFunction": {"AnalyticsTable"}, "AnnounceFunction": set(),
     "ExportFunction": {P},
 }

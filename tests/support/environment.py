@@ -9,7 +9,7 @@ IN_PROCESS_AWS = {
     "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
     "AWS_EC2_METADATA_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_DEV": "false",
     "POWERTOOLS_METRICS_NAMESPACE": "Loyalty", "POWERTOOLS_SERVICE_NAME": "loyalty", "LOG_LEVEL": "WARNING",
-    "MEMBERS_TABLE": "MembersTable", "LEDGER_TABLE": "LedgerTable", "LOTS_TABLE": "LotsTable",
+    "MEMBERS_TABLE": "MembersTable", "LEDGER_TABLE": "LedgerTable",
     "PROGRAM_TABLE": "ProgramTable", "ANALYTICS_TABLE": "AnalyticsTable",
     "EVENT_BUS_NAME": "LoyaltyBus", "EXPORTS_BUCKET": "exportsbucket",
     # BulkCreditFunction's own: the URL moto gives the queue that provision() creates

@@ -114,16 +114,15 @@ def transfer(program: Program, sender: MemberState, recipient: MemberState, cmd:
     recipient.ensure_may("receive")
     transfer_id, points = cmd.transfer_id, cmd.points
     draws = sender.wallet.consume(points, now.date())
-    key = entry_key("transfer", transfer_id)
-    lot = Lot(recipient.member_id, f"{key}@{sender.member_id}", "transfer", points, now, min(draws), "available")
+    received = entry_key("transfer_in", f"{transfer_id}@{sender.member_id}")  # the lot and its entry: one key
+    lot = Lot(recipient.member_id, received, "transfer", points, now, min(draws), "available")
     credit_days(recipient, lot, draws)
     posting = Posting(members=[sender, recipient], new_lots=[lot])
     count_active(posting, sender, now.date())
     out_detail = {"transfer_id": transfer_id, "to": recipient.member_id, "points": points, "draws": draws}
     posting.entries.append(LedgerEntry(sender.member_id, entry_key("transfer_out", transfer_id), "transfer_out",
                                        -points, now, transfer_id, detail=out_detail))
-    posting.entries.append(LedgerEntry(recipient.member_id, entry_key("transfer_in", f"{transfer_id}@{sender.member_id}"),
-                                       "transfer_in", points, now, transfer_id,
+    posting.entries.append(LedgerEntry(recipient.member_id, received, "transfer_in", points, now, transfer_id,
                                        detail={"transfer_id": transfer_id, "from": sender.member_id, "draws": draws}))
     answer = Transfer(transfer_id=transfer_id, to_member_id=recipient.member_id, points=points)
     posting.events.append(PointsTransferred(member_id=sender.member_id, **answer.model_dump()))

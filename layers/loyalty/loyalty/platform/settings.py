@@ -14,7 +14,6 @@ class Settings(BaseModel):
 
     members_table: str = Field(alias="MEMBERS_TABLE", min_length=1)
     ledger_table: str = Field(alias="LEDGER_TABLE", min_length=1)
-    lots_table: str = Field(alias="LOTS_TABLE", min_length=1)
     program_table: str = Field(alias="PROGRAM_TABLE", min_length=1)
     analytics_table: str = Field(alias="ANALYTICS_TABLE", min_length=1)
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)

@@ -39,17 +39,19 @@ class RunReport:
                 "members": self.members, "complete": self.complete, "birthday_points": self.birthday_points}
 
 
-def _fresh(member: MemberState, attempt: int) -> MemberState:
-    """The indexed copy first; after a version conflict, a consistent read."""
-    return member if attempt == 0 else member_or_404(member.member_id)
+def _fresh(member_id: str) -> MemberState | None:
+    """A consistent read: the due-date indexes hold keys only, and may lag."""
+    return repository.get_member(member_id)
 
 
-def _expire_one(program: Program, member: MemberState, now: datetime, attempt: int) -> Posting:
-    return clock.expire(program, _fresh(member, attempt), now)
+def _expire_one(program: Program, member_id: str, now: datetime, attempt: int) -> Posting:
+    member = _fresh(member_id)
+    return Posting() if member is None else clock.expire(program, member, now)
 
 
-def _review_one(program: Program, member: MemberState, now: datetime, attempt: int) -> Posting:
-    return clock.review(program, _fresh(member, attempt), now)
+def _review_one(program: Program, member_id: str, now: datetime, attempt: int) -> Posting:
+    member = _fresh(member_id)
+    return Posting() if member is None else clock.review(program, member, now)
 
 
 def _release_member(member_id: str, lots: list[Lot], now: datetime) -> int:
@@ -77,17 +79,17 @@ def release_due(now: datetime, time_left: TimeLeft, report: RunReport, margin_ms
 
 def expire_due(now: datetime, time_left: TimeLeft, report: RunReport, margin_ms: int) -> None:
     program = current_program()
-    for member in repository.due_members("expiry", now.date()):
+    for member_id in repository.due_member_ids("expiry", now.date()):
         if time_left() < margin_ms:
             report.complete = False
             return
-        posting = write_unkeyed(partial(_expire_one, program, member, now))
+        posting = write_unkeyed(partial(_expire_one, program, member_id, now))
         report.expired_points += -sum(e.points for e in posting.entries)
         report.members += 1
 
 
 def _birthday_one(member_id: str, now: datetime, attempt: int) -> Posting:
-    member = repository.get_member(member_id)  # consistent: the index holds keys only, and may lag
+    member = _fresh(member_id)
     return Posting() if member is None else profile.birthday_bonus(current_program(), member, now)
 
 
@@ -124,7 +126,8 @@ def announce_expiring(now: datetime) -> int:
     """Publish PointsExpiringSoon for members with points expiring within the program's window."""
     program = current_program()
     until = now.date() + timedelta(days=program.expiring_soon_days)
-    events = [e for e in (clock.expiring_soon(program, m, now) for m in repository.due_members("expiry", until)) if e]
+    members = (m for m in map(_fresh, repository.due_member_ids("expiry", until)) if m is not None)
+    events = [e for e in (clock.expiring_soon(program, m, now) for m in members) if e]
     bus.publish(events)
     return len(events)
 
@@ -145,10 +148,10 @@ def evaluate_tier(member_id: str, now: datetime) -> bool:
 def review_tiers(now: datetime, time_left: TimeLeft, margin_ms: int = 20_000) -> RunReport:
     report = RunReport()
     program = current_program()
-    for member in repository.due_members("review", now.date()):
+    for member_id in repository.due_member_ids("review", now.date()):
         if time_left() < margin_ms:
             report.complete = False
             break
-        write_unkeyed(partial(_review_one, program, member, now))
+        write_unkeyed(partial(_review_one, program, member_id, now))
         report.members += 1
     return report

@@ -25,6 +25,7 @@ from ..domain.bulk_credit import BulkCreditJob, Outcome
 from ..platform.clients import clients
 from ..platform.settings import settings
 from .models import MemberItem, table_meta
+from .packing import unpack_state
 from .repository import ConcurrentChange
 
 _ENV = settings()
@@ -163,7 +164,7 @@ def members_page(start: str | None, size: int) -> tuple[list[tuple[str, list[str
     starts (None: this was the last). For the bulk credit worker only, never on a request path."""
     last = {"member_id": {"S": start}} if start else None
     result = MemberItem.scan(limit=size, page_size=size, last_evaluated_key=last,
-                             attributes_to_get=["member_id", "state"])
-    found = [(str(item.member_id), list((item.state or {}).get("segments") or [])) for item in result]
+                             attributes_to_get=["member_id", "packed"])
+    found = [(str(item.member_id), list(unpack_state(item.packed).get("segments") or [])) for item in result]
     following = result.last_evaluated_key
     return found, str(following["member_id"]["S"]) if following else None

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
+from datetime import datetime
+from typing import Any
 
 from ..domain.ledger import LedgerEntry, Lot, PromotionGrant
 from ..domain.member import MemberState
 from ..domain.timeutil import iso
-from .models import SHARDS, LedgerItem, LotItem, MemberItem
+from .models import SHARDS, LedgerItem, MemberItem
+from .packing import DAY_MAPS_OF_DETAIL, pack_json, pack_state, unpack_json, unpack_state
 
 
 def shard(key: str) -> str:
@@ -17,8 +20,8 @@ def shard(key: str) -> str:
 def member_to_item(member: MemberState, outbox: str | None = None, figures: str | None = None) -> MemberItem:
     state = member.model_dump(mode="json", exclude={"version"})
     due = member.wallet.next_expiry()
-    item = MemberItem(member.member_id, state=state, referral_code=member.referral_code, outbox=outbox, figures=figures,
-                      expiry_shard=shard(member.member_id) if due else None, expiry_due=due,
+    item = MemberItem(member.member_id, packed=pack_state(state), referral_code=member.referral_code, outbox=outbox,
+                      figures=figures, expiry_shard=shard(member.member_id) if due else None, expiry_due=due,
                       review_shard=shard(member.member_id) if member.review_on else None,
                       review_due=member.review_on,
                       birthday_shard=shard(member.member_id) if member.birthday else None, birthday=member.birthday)
@@ -28,40 +31,54 @@ def member_to_item(member: MemberState, outbox: str | None = None, figures: str 
 
 
 def member_from_item(item: MemberItem) -> MemberState:
-    return MemberState.model_validate({**item.state, "version": item.version})
+    return MemberState.model_validate({**unpack_state(item.packed), "version": item.version})
 
 
-def entry_to_item(entry: LedgerEntry) -> LedgerItem:
-    return LedgerItem(entry.member_id, entry.key, type=entry.type, points=entry.points,
+def entry_to_item(entry: LedgerEntry, lot: Lot | None = None) -> LedgerItem:
+    """The entry's item; with `lot`, the lot the entry credited, stored on the same item."""
+    item = LedgerItem(entry.member_id, entry.key, type=entry.type, points=entry.points,
                       posted_at=f"{iso(entry.created_at)}#{entry.key}", reference=entry.reference,
-                      fingerprint=entry.fingerprint, response=entry.response, detail=entry.detail or None)
-
-
-def entry_from_item(item: LedgerItem) -> LedgerEntry:
-    from datetime import datetime
-
-    created = datetime.fromisoformat(item.posted_at.split("#", 1)[0].replace("Z", "+00:00"))
-    return LedgerEntry(item.member_id, item.entry_key, item.type, int(item.points), created,  # type: ignore[arg-type]
-                       item.reference, item.fingerprint, item.response, item.detail or {})
-
-
-def lot_to_item(lot: Lot) -> LotItem:
-    pending = lot.status == "pending"
-    due = lot.available_at.date().isoformat() if pending and lot.available_at else None
-    item = LotItem(lot.member_id, lot.lot_id, source=lot.source, points=lot.points, earned_at=lot.earned_at,
-                   expires_on=lot.expires_on, status=lot.status, available_at=lot.available_at,
-                   segments=lot.segments or None, qualifying=lot.qualifying, amount_minor=lot.amount_minor,
-                   currency=lot.currency, refunded_minor=lot.refunded_minor, reversed_points=lot.reversed_points,
-                   release_shard=shard(lot.member_id) if due else None, release_due=due,
-                   promotions=[dataclasses.asdict(g) for g in lot.promotions] or None)
-    if lot.version is not None:
-        item.version = lot.version
+                      fingerprint=entry.fingerprint,
+                      answer=None if entry.response is None else pack_json(entry.response),
+                      detail=pack_state(entry.detail, DAY_MAPS_OF_DETAIL) if entry.detail else None)
+    if lot is not None:
+        for name, value in lot_attributes(lot).items():
+            setattr(item, name, value)
     return item
 
 
-def lot_from_item(item: LotItem) -> Lot:
-    return Lot(item.member_id, item.lot_id, item.source, int(item.points), item.earned_at, item.expires_on,
-               item.status, item.available_at, dict(item.segments or {}),  # type: ignore[arg-type]
-               bool(item.qualifying), None if item.amount_minor is None else int(item.amount_minor),
-               item.currency, int(item.refunded_minor or 0), int(item.reversed_points or 0), item.version,
-               [PromotionGrant(**g) for g in item.promotions or []])
+def entry_from_item(item: LedgerItem) -> LedgerEntry:
+    created = datetime.fromisoformat(item.posted_at.split("#", 1)[0].replace("Z", "+00:00"))
+    return LedgerEntry(item.member_id, item.entry_key, item.type, int(item.points), created,  # type: ignore[arg-type]
+                       item.reference, item.fingerprint, None if item.answer is None else unpack_json(item.answer),
+                       unpack_state(item.detail, DAY_MAPS_OF_DETAIL) if item.detail else {})
+
+
+def lot_attributes(lot: Lot) -> dict[str, Any]:
+    """The attributes of its entry's item that hold a lot: the lot, its version, its release-index keys."""
+    pending = lot.status == "pending"
+    due = lot.available_at.date().isoformat() if pending and lot.available_at else None
+    document = {"source": lot.source, "points": lot.points, "earned_at": iso(lot.earned_at),
+                "expires_on": lot.expires_on, "status": lot.status,
+                "available_at": iso(lot.available_at) if lot.available_at else None, "segments": lot.segments,
+                "qualifying": lot.qualifying, "amount_minor": lot.amount_minor, "currency": lot.currency,
+                "refunded_minor": lot.refunded_minor, "reversed_points": lot.reversed_points,
+                "promotions": [dataclasses.asdict(g) for g in lot.promotions]}
+    return {"lot": {k: v for k, v in document.items() if v not in (None, [], {}, 0, False)},
+            "lot_version": (lot.version or 0) + 1, "release_shard": shard(lot.member_id) if due else None,
+            "release_due": due}
+
+
+def lot_from_item(item: LedgerItem) -> Lot:
+    doc = item.lot
+    available_at = doc.get("available_at")
+    return Lot(item.member_id, item.entry_key, doc["source"], int(doc.get("points", 0)), _moment(doc["earned_at"]),
+               doc["expires_on"], doc["status"], _moment(available_at) if available_at else None,
+               dict(doc.get("segments") or {}), bool(doc.get("qualifying")), doc.get("amount_minor"),
+               doc.get("currency"), int(doc.get("refunded_minor", 0)), int(doc.get("reversed_points", 0)),
+               int(item.lot_version) if item.lot_version is not None else None,
+               [PromotionGrant(**g) for g in doc.get("promotions") or []])
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

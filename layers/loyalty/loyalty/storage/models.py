@@ -1,18 +1,22 @@
-"""PynamoDB models of the four tables. Key shapes and indexes match template.yaml (tests build tables from it)."""
+"""PynamoDB models of the tables. Key shapes and indexes match template.yaml (tests build tables from it)."""
 from __future__ import annotations
 
 from typing import Any, cast
 
 from pynamodb.attributes import (
     BinaryAttribute,
-    BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
-    UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+    LocalSecondaryIndex,
+)
 from pynamodb.models import MetaProtocol, Model
 
 from ..platform.clients import RETRIES
@@ -39,9 +43,12 @@ class ByReferralCode(GlobalSecondaryIndex["MemberItem"]):
 
 
 class ByExpiryDue(GlobalSecondaryIndex["MemberItem"]):
+    """Keys only, as the two below: a member write copies nothing into them unless the due date itself changes
+    (the clock then reads each due member consistently)."""
+
     class Meta:
         index_name = "by_expiry_due"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     expiry_shard = UnicodeAttribute(hash_key=True)
     expiry_due = UnicodeAttribute(range_key=True)
@@ -50,15 +57,14 @@ class ByExpiryDue(GlobalSecondaryIndex["MemberItem"]):
 class ByReviewDue(GlobalSecondaryIndex["MemberItem"]):
     class Meta:
         index_name = "by_review_due"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     review_shard = UnicodeAttribute(hash_key=True)
     review_due = UnicodeAttribute(range_key=True)
 
 
 class ByBirthday(GlobalSecondaryIndex["MemberItem"]):
-    """Members with a birthday, by MM-DD: the points clock reads the day's birthdays only. Keys only, so a member
-    write copies nothing into it unless the birthday itself changes."""
+    """Members with a birthday, by MM-DD: the points clock reads the day's birthdays only."""
 
     class Meta:
         index_name = "by_birthday"
@@ -69,12 +75,12 @@ class ByBirthday(GlobalSecondaryIndex["MemberItem"]):
 
 
 class MemberItem(Model):
-    """One item per member: its wallet (buckets by expiry date), tier and counters; bounded in size."""
+    """One item per member: its wallet (buckets by expiry date), tier and counters, packed (storage.packing)."""
 
     Meta = table_meta(_ENV.members_table)
 
     member_id = UnicodeAttribute(hash_key=True)
-    state: Any = JSONAttribute()
+    packed = BinaryAttribute(legacy_encoding=False)  # the member's state (domain.member.MemberState)
     referral_code = UnicodeAttribute(null=True)  # absent once erased: gone from the referral-code index
     expiry_shard = UnicodeAttribute(null=True)
     expiry_due = UnicodeAttribute(null=True)  # soonest expiry date holding points: found by the points clock
@@ -102,8 +108,24 @@ class ByTime(LocalSecondaryIndex["LedgerItem"]):
     posted_at = UnicodeAttribute(range_key=True)
 
 
+LOT_FIELDS = ["lot", "lot_version"]  # what the release index projects besides the keys
+
+
+class ByReleaseDue(GlobalSecondaryIndex["LedgerItem"]):
+    """Pending lots by the day their hold ends: sparse, with the lot's own attributes only."""
+
+    class Meta:
+        index_name = "by_release_due"
+        projection = IncludeProjection(LOT_FIELDS)
+
+    release_shard = UnicodeAttribute(hash_key=True)
+    release_due = UnicodeAttribute(range_key=True)
+
+
 class LedgerItem(Model):
-    """An immutable ledger entry, keyed by its idempotency key: a second write of the same key cannot succeed."""
+    """A ledger entry, keyed by its idempotency key: a second write of the same key cannot succeed. Its points,
+    answer and detail never change; an entry that credited points also holds their lot (`lot`, versioned by
+    `lot_version`), which a release or a reversal updates, so an accrual writes one item, not two."""
 
     Meta = table_meta(_ENV.ledger_table)
 
@@ -114,41 +136,13 @@ class LedgerItem(Model):
     posted_at = UnicodeAttribute()  # ISO time + key: unique and sortable for history
     reference = UnicodeAttribute()
     fingerprint = UnicodeAttribute(null=True)
-    response: Any = JSONAttribute(null=True)
-    detail: Any = JSONAttribute(null=True)
-    by_time = ByTime()
-
-
-class ByReleaseDue(GlobalSecondaryIndex["LotItem"]):
-    class Meta:
-        index_name = "by_release_due"
-        projection = AllProjection()
-
-    release_shard = UnicodeAttribute(hash_key=True)
-    release_due = UnicodeAttribute(range_key=True)
-
-
-class LotItem(Model):
-    Meta = table_meta(_ENV.lots_table)
-
-    member_id = UnicodeAttribute(hash_key=True)
-    lot_id = UnicodeAttribute(range_key=True)
-    source = UnicodeAttribute()
-    points = NumberAttribute()
-    earned_at = UTCDateTimeAttribute()
-    expires_on = UnicodeAttribute()
-    status = UnicodeAttribute()
-    available_at = UTCDateTimeAttribute(null=True)
-    segments: Any = JSONAttribute(null=True)
-    qualifying = BooleanAttribute(default=False)
-    amount_minor = NumberAttribute(null=True)
-    currency = UnicodeAttribute(null=True)
-    refunded_minor = NumberAttribute(default=0)
-    reversed_points = NumberAttribute(default=0)
+    answer = BinaryAttribute(null=True, legacy_encoding=False)  # the stored answer, packed
+    detail = BinaryAttribute(null=True, legacy_encoding=False)  # packed
+    lot: Any = JSONAttribute(null=True)
+    lot_version = NumberAttribute(null=True)
     release_shard = UnicodeAttribute(null=True)
-    release_due = UnicodeAttribute(null=True)  # set while pending: found by the points clock
-    promotions: Any = JSONAttribute(null=True)  # what each promotion gave, from which budget slice
-    version = VersionAttribute()
+    release_due = UnicodeAttribute(null=True)  # set while the lot is pending: found by the points clock
+    by_time = ByTime()
     by_release_due = ByReleaseDue()
 
 

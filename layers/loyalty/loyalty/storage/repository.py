@@ -20,8 +20,9 @@ from ..domain.ledger import BudgetDraw, LedgerEntry, Lot, Posting
 from ..domain.member import MemberState
 from ..events import to_outbox
 from ..platform.clients import clients
-from .mapping import entry_from_item, entry_to_item, lot_from_item, lot_to_item, member_from_item, member_to_item
-from .models import SHARDS, ClaimItem, CounterItem, LedgerItem, LotItem, MemberItem
+from .mapping import entry_from_item, entry_to_item, lot_attributes, lot_from_item, member_from_item, member_to_item
+from .models import SHARDS, ClaimItem, CounterItem, LedgerItem, MemberItem
+from .packing import pack_json, unpack_json
 
 
 class KeyAlreadyUsed(Exception):
@@ -66,14 +67,16 @@ def get_entry(member_id: str, key: str) -> LedgerEntry | None:
 
 
 def get_lot(member_id: str, lot_id: str) -> Lot | None:
+    """A lot, read from the ledger entry that credited it (the lot's id is the entry's key)."""
     try:
-        return lot_from_item(LotItem.get(member_id, lot_id, consistent_read=True))
+        item = LedgerItem.get(member_id, lot_id, consistent_read=True)
     except DoesNotExist:
         return None
+    return None if item.lot is None else lot_from_item(item)
 
 
 def lots_of(member_id: str) -> Iterator[Lot]:
-    for item in LotItem.query(member_id, consistent_read=True):
+    for item in LedgerItem.query(member_id, consistent_read=True, filter_condition=LedgerItem.lot.exists()):
         yield lot_from_item(item)
 
 
@@ -128,25 +131,25 @@ def rewrite_answers(member_id: str, rewrite: Callable[[Any], Any]) -> int:
     conditional update of that attribute alone per entry, its points untouched. A second run changes nothing."""
     changed = 0
     for item in LedgerItem.query(member_id, consistent_read=True,
-                                 attributes_to_get=["member_id", "entry_key", "response"]):
-        if item.response is None:
+                                 attributes_to_get=["member_id", "entry_key", "answer"]):
+        if item.answer is None:
             continue
-        answer = rewrite(item.response)
-        if answer != item.response:
-            item.update(actions=[LedgerItem.response.set(answer)], condition=LedgerItem.entry_key.exists())
+        stored = unpack_json(item.answer)
+        answer = rewrite(stored)
+        if answer != stored:
+            item.update(actions=[LedgerItem.answer.set(pack_json(answer))], condition=LedgerItem.entry_key.exists())
             changed += 1
     return changed
 
 
-def due_members(index: str, up_to: date) -> Iterator[MemberState]:
-    """Members whose expiry (or review) date has come, read from the sparse due-date index (which projects the
-    whole item, so each due member costs one item read): never a scan. The index is eventually consistent;
-    the version condition of the write catches a stale copy."""
+def due_member_ids(index: str, up_to: date) -> Iterator[str]:
+    """Members whose expiry (or review) date has come, from the sparse, keys-only due-date index: never a scan.
+    The index is eventually consistent: the caller reads each member consistently before writing."""
     idx = MemberItem.by_expiry_due if index == "expiry" else MemberItem.by_review_due
     cond_attr = MemberItem.expiry_due if index == "expiry" else MemberItem.review_due
     for n in range(SHARDS):
         for item in idx.query(str(n), cond_attr <= up_to.isoformat()):
-            yield member_from_item(item)
+            yield str(item.member_id)
 
 
 def member_ids_with_birthday(days: list[str]) -> Iterator[str]:
@@ -159,9 +162,9 @@ def member_ids_with_birthday(days: list[str]) -> Iterator[str]:
 
 
 def due_lots(up_to: date) -> Iterator[Lot]:
-    """Pending lots whose hold ends by `up_to`, from the sparse release index."""
+    """Pending lots whose hold ends by `up_to`, from the sparse release index (which projects the lot)."""
     for n in range(SHARDS):
-        for item in LotItem.by_release_due.query(str(n), LotItem.release_due <= up_to.isoformat()):
+        for item in LedgerItem.by_release_due.query(str(n), LedgerItem.release_due <= up_to.isoformat()):
             yield lot_from_item(item)
 
 
@@ -201,9 +204,9 @@ MAX_ITEMS = 100  # DynamoDB's limit on the items of one transaction
 
 
 def items_of(posting: Posting) -> int:
-    """The items a posting writes (its share of a transaction's 100)."""
-    return (len(posting.members) + len(posting.entries) + len(posting.new_lots) + len(posting.updated_lots)
-            + len(posting.stock) + len(posting.claims) + len(posting.budget))
+    """The items a posting writes (its share of a transaction's 100); a new lot rides on its entry's item."""
+    return (len(posting.members) + len(posting.entries) + len(posting.updated_lots) + len(posting.stock)
+            + len(posting.claims) + len(posting.budget))
 
 
 def commit(posting: Posting) -> None:
@@ -242,14 +245,15 @@ def _stage(tx: TransactWrite, posting: Posting, puts: list[tuple[str, Any]],
         tx.save(item)
         puts.append(("member", member))
         with_version.append((member, item))
+    lots = {(lot.member_id, lot.lot_id): lot for lot in posting.new_lots}
     for entry in posting.entries:
-        tx.save(entry_to_item(entry), condition=LedgerItem.entry_key.does_not_exist())
+        tx.save(entry_to_item(entry, lots.pop((entry.member_id, entry.key), None)),
+                condition=LedgerItem.entry_key.does_not_exist())
         puts.append(("entry", entry))
-    for lot in posting.new_lots:
-        tx.save(lot_to_item(lot), condition=LotItem.lot_id.does_not_exist())
-        puts.append(("lot", lot))
+    if lots:
+        raise ValueError(f"a new lot is stored on the entry that credits it, with its key: {sorted(lots)}")
     for lot in posting.updated_lots:
-        tx.save(lot_to_item(lot))
+        _stage_lot_update(tx, lot)
         puts.append(("lot", lot))
     for change in posting.stock:
         counter = CounterItem(f"stock#{change.reward_id}")
@@ -263,6 +267,13 @@ def _stage(tx: TransactWrite, posting: Posting, puts: list[tuple[str, Any]],
         counter = CounterItem(_budget_key(draw.promotion_id, draw.slice))
         tx.update(counter, [CounterItem.value.add(draw.points)], condition=_within(draw.points, draw.limit))
         puts.append(("budget", draw))
+
+
+def _stage_lot_update(tx: TransactWrite, lot: Lot) -> None:
+    """A lot's new state on its entry's item, if the lot is still the version that was read."""
+    actions = [getattr(LedgerItem, name).set(value) if value is not None else getattr(LedgerItem, name).remove()
+               for name, value in lot_attributes(lot).items()]
+    tx.update(LedgerItem(lot.member_id, lot.lot_id), actions, condition=LedgerItem.lot_version == lot.version)
 
 
 def _within(delta: int, limit: int | None) -> Condition | None:
