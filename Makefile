@@ -116,6 +116,11 @@ bench-local: $(VENV)/.installed
 audit: $(VENV)/.installed
 	$(PY) -m scripts.audit $(if $(ENDPOINT),--endpoint $(ENDPOINT),)
 
+# the items of a stack from before Step 8 moved to its storage, in place (a write pause; see README, Migrating)
+.PHONY: migrate
+migrate: $(VENV)/.installed
+	$(PY) -m scripts.migrate_storage $(if $(ENDPOINT),--endpoint $(ENDPOINT),) $(if $(LOTS_TABLE),--lots-table $(LOTS_TABLE),)
+
 # a bearer token for the local run, and only it on stdout: SVC=$(make -s token SUB=checkout SCOPE=loyalty/service)
 .PHONY: token
 token: $(VENV)/.installed
