@@ -1,5 +1,5 @@
 """Imports of members with their lots: each member whole or not at all, applied once per import_id + member_id, in
-transactions of up to 33 members (three items each) that apply whole or not at all.
+transactions of up to 50 members (two items each) that apply whole or not at all.
 A call takes up to 1 000 members; a larger file is uploaded to S3 and read a page of lines at a time, from a
 checkpoint that only moves forward from where its page started, within the Lambda time limit."""
 from __future__ import annotations
