@@ -13,11 +13,12 @@ import math
 import random
 import string
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+
+from loyalty.storage.packing import pack_text, unpack_text
 
 from .workload import SERVICE, Request, enrollment, purchase, unique
 
@@ -100,7 +101,7 @@ def rewrite(value: dict[str, Any], swaps: list[tuple[str, str]]) -> dict[str, An
     if kind == "S":
         return {"S": text(inner)}
     if kind == "B":  # a packed document (loyalty.storage.packing): JSON, zlib-compressed
-        return {"B": zlib.compress(text(zlib.decompress(inner).decode()).encode())}
+        return {"B": pack_text(text(unpack_text(inner)))}
     if kind == "SS":
         return {"SS": [text(s) for s in inner]}
     if kind == "L":

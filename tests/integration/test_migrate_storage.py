@@ -31,7 +31,7 @@ def legacy_time(text: str) -> str:
 
 def legacy_lot(item: Item) -> Item:
     """The lot on an entry's item, as the old code's Lots table held it."""
-    lot = json.loads(item["lot"]["S"])
+    lot = unpack_json(item["lot"]["B"])
     key = item["entry_key"]["S"]
     if lot["source"] == "transfer":  # the old key: the sender's transfer key, @ the sender
         key = "transfer#" + key.split("#", 1)[1]

@@ -64,13 +64,13 @@ def lot_attributes(lot: Lot) -> dict[str, Any]:
                 "qualifying": lot.qualifying, "amount_minor": lot.amount_minor, "currency": lot.currency,
                 "refunded_minor": lot.refunded_minor, "reversed_points": lot.reversed_points,
                 "promotions": [dataclasses.asdict(g) for g in lot.promotions]}
-    return {"lot": {k: v for k, v in document.items() if v not in (None, [], {}, 0, False)},
+    return {"lot": pack_json({k: v for k, v in document.items() if v not in (None, [], {}, 0, False)}),
             "lot_version": (lot.version or 0) + 1, "release_shard": shard(lot.member_id) if due else None,
             "release_due": due}
 
 
 def lot_from_item(item: LedgerItem) -> Lot:
-    doc = item.lot
+    doc = unpack_json(item.lot)
     available_at = doc.get("available_at")
     return Lot(item.member_id, item.entry_key, doc["source"], int(doc.get("points", 0)), _moment(doc["earned_at"]),
                doc["expires_on"], doc["status"], _moment(available_at) if available_at else None,

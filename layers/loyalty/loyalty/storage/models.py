@@ -1,11 +1,10 @@
 """PynamoDB models of the tables. Key shapes and indexes match template.yaml (tests build tables from it)."""
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from pynamodb.attributes import (
     BinaryAttribute,
-    JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
     VersionAttribute,
@@ -138,7 +137,7 @@ class LedgerItem(Model):
     fingerprint = UnicodeAttribute(null=True)
     answer = BinaryAttribute(null=True, legacy_encoding=False)  # the stored answer, packed
     detail = BinaryAttribute(null=True, legacy_encoding=False)  # packed
-    lot: Any = JSONAttribute(null=True)
+    lot = BinaryAttribute(null=True, legacy_encoding=False)  # packed
     lot_version = NumberAttribute(null=True)
     release_shard = UnicodeAttribute(null=True)
     release_due = UnicodeAttribute(null=True)  # set while the lot is pending: found by the points clock
