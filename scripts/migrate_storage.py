@@ -41,13 +41,8 @@ class Migrated:
 
 
 def scan(client: Any, table: str) -> Iterator[Item]:
-    kwargs: dict[str, Any] = {"TableName": table}
-    while True:
-        page = client.scan(**kwargs)
+    for page in client.get_paginator("scan").paginate(TableName=table):
         yield from page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def migrate_members(client: Any, table: str) -> int:
