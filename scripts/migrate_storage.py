@@ -109,16 +109,14 @@ def legacy_lot(item: Item) -> Any:
 def migrate_lots(lots_table: str, client: Any, found: Migrated) -> None:
     from pynamodb.exceptions import UpdateError
 
-    from loyalty.storage.mapping import lot_attributes
+    from loyalty.storage.mapping import lot_update
     from loyalty.storage.models import LedgerItem
 
     for item in scan(client, lots_table):
         lot = legacy_lot(item)
-        actions = [getattr(LedgerItem, name).set(value) if value is not None else getattr(LedgerItem, name).remove()
-                   for name, value in lot_attributes(lot).items()]
         try:
             LedgerItem(lot.member_id, lot.lot_id).update(
-                actions, condition=LedgerItem.entry_key.exists() & LedgerItem.lot.does_not_exist())
+                lot_update(lot), condition=LedgerItem.entry_key.exists() & LedgerItem.lot.does_not_exist())
             found.lots += 1
         except UpdateError as err:
             if err.cause_response_code != "ConditionalCheckFailedException":

@@ -6,6 +6,8 @@ import zlib
 from datetime import datetime
 from typing import Any
 
+from pynamodb.expressions.update import Action
+
 from ..domain.ledger import LedgerEntry, Lot, PromotionGrant
 from ..domain.member import MemberState
 from ..domain.timeutil import iso
@@ -67,6 +69,12 @@ def lot_attributes(lot: Lot) -> dict[str, Any]:
     return {"lot": pack_json({k: v for k, v in document.items() if v not in (None, [], {}, 0, False)}),
             "lot_version": (lot.version or 0) + 1, "release_shard": shard(lot.member_id) if due else None,
             "release_due": due}
+
+
+def lot_update(lot: Lot) -> list[Action]:
+    """The update of its entry's item that stores a lot (an attribute without a value is removed)."""
+    return [getattr(LedgerItem, name).set(value) if value is not None else getattr(LedgerItem, name).remove()
+            for name, value in lot_attributes(lot).items()]
 
 
 def lot_from_item(item: LedgerItem) -> Lot:

@@ -20,7 +20,7 @@ from ..domain.ledger import BudgetDraw, LedgerEntry, Lot, Posting
 from ..domain.member import MemberState
 from ..events import to_outbox
 from ..platform.clients import clients
-from .mapping import entry_from_item, entry_to_item, lot_attributes, lot_from_item, member_from_item, member_to_item
+from .mapping import entry_from_item, entry_to_item, lot_from_item, lot_update, member_from_item, member_to_item
 from .models import SHARDS, ClaimItem, CounterItem, LedgerItem, MemberItem
 from .packing import pack_json, unpack_json
 
@@ -271,9 +271,7 @@ def _stage(tx: TransactWrite, posting: Posting, puts: list[tuple[str, Any]],
 
 def _stage_lot_update(tx: TransactWrite, lot: Lot) -> None:
     """A lot's new state on its entry's item, if the lot is still the version that was read."""
-    actions = [getattr(LedgerItem, name).set(value) if value is not None else getattr(LedgerItem, name).remove()
-               for name, value in lot_attributes(lot).items()]
-    tx.update(LedgerItem(lot.member_id, lot.lot_id), actions, condition=LedgerItem.lot_version == lot.version)
+    tx.update(LedgerItem(lot.member_id, lot.lot_id), lot_update(lot), condition=LedgerItem.lot_version == lot.version)
 
 
 def _within(delta: int, limit: int | None) -> Condition | None:
