@@ -6,11 +6,16 @@ serve no route first, in the environment a deployed function has (LAMBDA_TASK_RO
 on and patches)."""
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import os
+import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
+from loyalty import answers
 from tests.support.aws import ROOT, TEMPLATE
 
 _PROBE = """
@@ -24,7 +29,8 @@ for name, path in json.loads(sys.argv[1]):
     spec = importlib.util.spec_from_file_location(f"app_{name}", path)
     spec.loader.exec_module(importlib.util.module_from_spec(spec))
     seen[name] = sorted(m for m in sys.modules if m.split(".")[0] in ("aws_lambda_powertools", "aws_xray_sdk",
-                                                                      "httpx", "requests", "sqlite3"))
+                                                                      "httpx", "requests", "sqlite3")
+                        or m.startswith("loyalty.answers."))
 from loyalty.answers import Answer
 from loyalty.api.schemas import Strict
 from loyalty.domain.program import _Doc
@@ -36,7 +42,8 @@ print(json.dumps({"modules": seen, "built": sorted(built)}))
 # virtualenv): the tracer patches botocore only
 NEVER = {"httpx", "requests", "sqlite3", "aws_xray_sdk.ext.httpx", "aws_xray_sdk.ext.requests",
          "aws_xray_sdk.ext.pynamodb", "aws_xray_sdk.ext.httplib"}
-HTTP_ONLY = "aws_lambda_powertools.event_handler"  # the resolver package and its OpenAPI models
+HTTP_ONLY = ("aws_lambda_powertools.event_handler",  # the resolver package and its OpenAPI models
+             "loyalty.answers.")  # the HTTP answers' submodules
 
 
 def imported_by_each() -> tuple[dict[str, set[str]], set[str]]:
@@ -69,3 +76,22 @@ def test_imports_stay_narrow() -> None:
     for name, modules in seen.items():
         if name not in routed:  # imported before any HTTP function
             assert not {m for m in modules if m.startswith(HTTP_ONLY)}, name
+
+
+def test_answers_are_where_the_package_says() -> None:
+    """loyalty.answers imports a submodule when one of its names is first read: its map, its re-exports for mypy
+    and what each submodule defines are the same names."""
+    package = Path(answers.__file__).parent
+    defined = {}
+    for sub in pkgutil.iter_modules([str(package)]):
+        module = importlib.import_module(f"loyalty.answers.{sub.name}")
+        tree = ast.parse(Path(module.__file__ or "").read_text())
+        names = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+        names |= {n.targets[0].id for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)}
+        defined |= dict.fromkeys(names, sub.name)
+    assert defined == answers.WHERE
+    guarded = next(n for n in ast.parse(Path(answers.__file__).read_text()).body if isinstance(n, ast.If))
+    exported = {a.asname: node.module for node in guarded.body if isinstance(node, ast.ImportFrom) for a in node.names}
+    assert exported == defined
+    assert {name: getattr(answers, name).__module__ for name in defined if name != "ExportKind"} == {
+        name: f"loyalty.answers.{sub}" for name, sub in defined.items() if name != "ExportKind"}

@@ -6,16 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from ..answers import (
-    Accrual,
-    AccrualAnswer,
-    AccrualSimulation,
-    PromotionPoints,
-    Referral,
-    ReferralAnswer,
-    Reversal,
-    ReversalAnswer,
-)
+from .. import answers
 from ..events import ChallengeCompleted, CompletedWindow, PointsAccrued, PointsReversed, ReferralQualified
 from . import challenges, earning
 from .errors import BusinessRuleRefused, ErrorCode, InvalidRequest
@@ -185,10 +176,10 @@ def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: date
         posting.entries[-1].detail["store_id"] = cmd.store_id
     posting.count("issued", points)
     count_active(posting, member, now.date())
-    answer = Accrual(transaction_id=cmd.transaction_id, points=points, status=status,
-                     available_at=iso(pending_until) if pending_until else iso(now),
-                     expires_at=day_start(lot.expires_on),
-                     promotions=[PromotionPoints(promotion_id=s.promotion_id, points=s.points) for s in granted])
+    answer = answers.Accrual(transaction_id=cmd.transaction_id, points=points, status=status,
+                             available_at=iso(pending_until) if pending_until else iso(now),
+                             expires_at=day_start(lot.expires_on),
+                             promotions=[answers.PromotionPoints(promotion_id=s.promotion_id, points=s.points) for s in granted])
     posting.events.append(PointsAccrued(member_id=member.member_id, **answer.model_dump(), kind=cmd.kind))
     member.challenges = challenges.prune(program, member.challenges, now.date(), (now - MAX_AGE).date())
     for done in challenges.record(program, member.challenges, member.segments, cmd.occurred_at, now, cmd.purchase,
@@ -198,12 +189,12 @@ def accrue(program: Program, member: MemberState, cmd: AccrualCommand, now: date
         member.referral_paid = True
         posting.events.append(ReferralQualified(member_id=member.referred_by, referee_id=member.member_id,
                                                 transaction_id=cmd.transaction_id, qualified_at=iso(now)))
-    posting.response = AccrualAnswer(accrual=answer, member=member.view(program, now.date()))
+    posting.response = answers.AccrualAnswer(accrual=answer, member=member.view(program, now.date()))
     return posting
 
 
 def simulate(program: Program, tier: str | None, segments: list[str], cmd: AccrualCommand, now: datetime,
-             budget: earning.Budgets) -> AccrualSimulation:
+             budget: earning.Budgets) -> answers.AccrualSimulation:
     """What `accrue` would answer for a member of that tier (the first one by default) and those segments, who
     has no history: before any per-member limit, and a first purchase. `occurred_at` may be up to a year ahead."""
     if cmd.occurred_at > now + MAX_SIMULATION_AHEAD:
@@ -216,8 +207,8 @@ def simulate(program: Program, tier: str | None, segments: list[str], cmd: Accru
     member = MemberState(member_id="simulation", tier=name, referral_code="SIMULATION", enrolled_at=now,
                          segments=segments)
     answer = accrue(program, member, cmd, now, budget=budget).response
-    assert isinstance(answer, AccrualAnswer)
-    return AccrualSimulation(accrual=answer.accrual)
+    assert isinstance(answer, answers.AccrualAnswer)
+    return answers.AccrualSimulation(accrual=answer.accrual)
 
 
 def pay_referral(program: Program, referrer: MemberState, referee_id: str, qualified_at: datetime) -> Posting:
@@ -232,8 +223,8 @@ def pay_referral(program: Program, referrer: MemberState, referee_id: str, quali
     posting.count("issued", points)
     posting.events.append(PointsAccrued(member_id=referrer.member_id, transaction_id=key, points=points,
                                         status="available", kind="referral"))
-    referral = Referral(transaction_id=key, points=points, status="available", kind="referral", referee_id=referee_id)
-    posting.response = ReferralAnswer(referral=referral, member=referrer.view(program, qualified_at.date()))
+    referral = answers.Referral(transaction_id=key, points=points, status="available", kind="referral", referee_id=referee_id)
+    posting.response = answers.ReferralAnswer(referral=referral, member=referrer.view(program, qualified_at.date()))
     return posting
 
 
@@ -269,10 +260,10 @@ def reverse(program: Program, member: MemberState, lot: Lot, cmd: ReversalComman
     posting.entries.append(LedgerEntry(member.member_id, key, "reversal", -take, now, cmd.transaction_id,
                                        detail=detail))
     posting.count("reversed", take)
-    reversal = Reversal(reversal_id=cmd.reversal_id, transaction_id=cmd.transaction_id, points=take,
-                        refunded_minor=lot.refunded_minor)
+    reversal = answers.Reversal(reversal_id=cmd.reversal_id, transaction_id=cmd.transaction_id, points=take,
+                                refunded_minor=lot.refunded_minor)
     posting.events.append(PointsReversed(member_id=member.member_id, **reversal.model_dump()))
-    posting.response = ReversalAnswer(reversal=reversal, member=member.view(program, now.date()))
+    posting.response = answers.ReversalAnswer(reversal=reversal, member=member.view(program, now.date()))
     return posting
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ..answers import ChallengeStatus
+from .. import answers
 from .earning import Purchase
 from .program import (
     ActivityGoal,
@@ -221,7 +221,7 @@ def record(program: Program, challenges: dict[str, ChallengeProgress], segments:
 
 
 def statuses(program: Program, challenges: dict[str, ChallengeProgress], segments: list[str],
-             today: date) -> list[ChallengeStatus]:
+             today: date) -> list[answers.ChallengeStatus]:
     """The live challenges the member takes part in, with progress within today's window."""
     day_start = datetime.combine(today, time(0), tzinfo=UTC)
     shown = []
@@ -237,7 +237,7 @@ def statuses(program: Program, challenges: dict[str, ChallengeProgress], segment
             after = _last_rolling_completion(challenge, progress)
             if after is not None and after >= window.start:
                 completed_at = progress.completed[max(progress.completed)]
-        shown.append(ChallengeStatus(challenge_id=challenge.challenge_id,
-                                     progress=progress_of(challenge, progress, window, today),
-                                     target=challenge.target, completed_at=completed_at))
+        shown.append(answers.ChallengeStatus(challenge_id=challenge.challenge_id,
+                                             progress=progress_of(challenge, progress, window, today),
+                                             target=challenge.target, completed_at=completed_at))
     return shown

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, Field
 
-from ..answers import Analytics, AnalyticsDay, DayFigures, Money, TopReward
+from .. import answers
 from .errors import ErrorCode, InvalidRequest
 from .ledger import Posting
 from .member import MemberState
@@ -93,27 +93,27 @@ def window(first: date | None, last: date | None, today: date) -> tuple[date, da
     return first, last
 
 
-def report(program: Program, first: date, last: date, figures: Figures) -> Analytics:
+def report(program: Program, first: date, last: date, figures: Figures) -> answers.Analytics:
     outstanding = net(figures.totals) - sum(net(f) for d, f in figures.days.items() if d > last.isoformat())
-    days: list[AnalyticsDay] = []
+    days: list[answers.AnalyticsDay] = []
     day = last
     while day >= first:  # backwards: each day's end is the next day's end less the next day's change
         flows = figures.days.get(day.isoformat(), {})
-        days.append(AnalyticsDay(date=day.isoformat(), outstanding=outstanding, **_day(flows)))
+        days.append(answers.AnalyticsDay(date=day.isoformat(), outstanding=outstanding, **_day(flows)))
         outstanding -= net(flows)
         day -= timedelta(days=1)
     days.reverse()
-    totals = DayFigures(outstanding=days[-1].outstanding, **{
+    totals = answers.DayFigures(outstanding=days[-1].outstanding, **{
         name: sum(getattr(d, name) for d in days) for name in _day({})})
     top = sorted(figures.rewards.items(), key=lambda r: (-r[1][0], -r[1][1], r[0]))[:TOP_REWARDS]
-    return Analytics(
+    return answers.Analytics(
         days=days, totals=totals,
         breakage_rate=_rate(totals.expired, totals.expired + totals.redeemed),
         redemption_rate=_rate(totals.redeemed, totals.issued),
-        liability=Money(amount_minor=totals.outstanding * program.point_value_minor,
-                        currency=program.point_value_currency),
+        liability=answers.Money(amount_minor=totals.outstanding * program.point_value_minor,
+                                currency=program.point_value_currency),
         tiers={t.name: figures.tiers.get(t.name, 0) for t in program.tiers},
-        top_rewards=[TopReward(reward_id=r, redemptions=u, points=p) for r, (u, p) in top if u or p])
+        top_rewards=[answers.TopReward(reward_id=r, redemptions=u, points=p) for r, (u, p) in top if u or p])
 
 
 def _day(flows: Mapping[str, int]) -> dict[str, int]:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ..answers import Balance, ExpiringPoints, MemberView, NextTier
+from .. import answers
 from . import challenges, tiers
 from .challenges import ChallengeProgress
 from .errors import BusinessRuleRefused, ErrorCode
@@ -77,16 +77,16 @@ class MemberState(BaseModel):
         self.qualifying_by_day[key] = self.qualifying_by_day.get(key, 0) + points
         self.qualifying_by_day = tiers.prune_qualifying(self.qualifying_by_day, today, program.qualifying_window_days)
 
-    def view(self, program: Program, today: date) -> MemberView:
+    def view(self, program: Program, today: date) -> answers.MemberView:
         qualifying = self.qualifying(program, today)
         nxt = tiers.next_tier(program, self.tier, qualifying)
         until = today + timedelta(days=program.expiring_soon_days)
-        return MemberView(
+        return answers.MemberView(
             member_id=self.member_id, tier=self.tier, referral_code=self.referral_code,
-            balance=Balance(available=self.wallet.available, pending=self.wallet.pending, lifetime=self.lifetime,
-                            qualifying=qualifying),
-            next_tier=None if nxt is None else NextTier(name=nxt[0], qualifying_needed=nxt[1]),
-            expiring=[ExpiringPoints(date=d, points=p) for d, p in self.wallet.expiring(today, until)],
+            balance=answers.Balance(available=self.wallet.available, pending=self.wallet.pending, lifetime=self.lifetime,
+                                    qualifying=qualifying),
+            next_tier=None if nxt is None else answers.NextTier(name=nxt[0], qualifying_needed=nxt[1]),
+            expiring=[answers.ExpiringPoints(date=d, points=p) for d, p in self.wallet.expiring(today, until)],
             segments=list(self.segments), birthday=self.birthday,
             tier_benefits=list(program.tier(self.tier).benefits),
             challenges=challenges.statuses(program, self.challenges, self.segments, today),

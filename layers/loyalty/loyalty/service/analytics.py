@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..answers import Analytics, PointFlows, Stats
+from .. import answers  # the admin's reads only: the stream's function never loads them
 from ..domain.errors import ErrorCode, Throttled
 from ..domain.figures import FLOWS, Figures, WriteFigures, net, split, window
 from ..domain.figures import report as figures_report
@@ -92,7 +92,7 @@ def _sum(into: dict[str, int], more: dict[str, int]) -> None:
         into[name] = into.get(name, 0) + delta
 
 
-def report(first: date | None, last: date | None, today: date) -> Analytics:
+def report(first: date | None, last: date | None, today: date) -> answers.Analytics:
     first, last = window(first, last, today)
     kept = Figures(days=analytics_store.flows_from(first.isoformat(), FLOWS),
                       totals=analytics_store.total_flows(FLOWS), tiers=analytics_store.tier_members(),
@@ -100,11 +100,12 @@ def report(first: date | None, last: date | None, today: date) -> Analytics:
     return figures_report(current_program(), first, last, kept)
 
 
-def stats() -> Stats:
+def stats() -> answers.Stats:
     """All-time totals: points issued (adjustment credits and imports included) and where they went."""
     t = analytics_store.total_flows(FLOWS)
     issued = t["issued"] + t["credited"] + t["imported"]
-    flows = PointFlows(issued=issued, reversed=t["reversed"], redeemed=t["redeemed"], expired=t["expired"],
-                       debited=t["debited"], outstanding=net(t))
+    flows = answers.PointFlows(issued=issued, reversed=t["reversed"], redeemed=t["redeemed"], expired=t["expired"],
+                               debited=t["debited"], outstanding=net(t))
     tiers = analytics_store.tier_members()
-    return Stats(points=flows, members=t["members"], tiers={x.name: tiers.get(x.name, 0) for x in current_program().tiers})
+    return answers.Stats(points=flows, members=t["members"],
+                         tiers={x.name: tiers.get(x.name, 0) for x in current_program().tiers})
