@@ -14,8 +14,12 @@ import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
+
+import pytest
 
 from loyalty import answers
+from loyalty.api import schemas
 from tests.support.aws import ROOT, TEMPLATE
 
 _PROBE = """
@@ -78,20 +82,20 @@ def test_imports_stay_narrow() -> None:
             assert not {m for m in modules if m.startswith(HTTP_ONLY)}, name
 
 
-def test_answers_are_where_the_package_says() -> None:
-    """loyalty.answers imports a submodule when one of its names is first read: its map, its re-exports for mypy
-    and what each submodule defines are the same names."""
-    package = Path(answers.__file__).parent
+@pytest.mark.parametrize("package", [answers, schemas], ids=lambda p: p.__name__)
+def test_lazy_packages_name_their_submodules(package: ModuleType) -> None:
+    """loyalty.answers and loyalty.api.schemas import a submodule when one of its names is first read: the map,
+    the re-exports mypy reads and what each submodule defines are the same names."""
     defined = {}
-    for sub in pkgutil.iter_modules([str(package)]):
-        module = importlib.import_module(f"loyalty.answers.{sub.name}")
+    for sub in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{sub.name}")
         tree = ast.parse(Path(module.__file__ or "").read_text())
-        names = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
-        names |= {n.targets[0].id for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)}
-        defined |= dict.fromkeys(names, sub.name)
-    assert defined == answers.WHERE
-    guarded = next(n for n in ast.parse(Path(answers.__file__).read_text()).body if isinstance(n, ast.If))
+        names = {n.name for n in tree.body if isinstance(n, ast.ClassDef | ast.FunctionDef)}
+        names |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        defined |= dict.fromkeys((n for n in names if not n.startswith("_")), sub.name)
+    assert defined == package.WHERE
+    guarded = next(n for n in ast.parse(Path(package.__file__ or "").read_text()).body if isinstance(n, ast.If))
     exported = {a.asname: node.module for node in guarded.body if isinstance(node, ast.ImportFrom) for a in node.names}
     assert exported == defined
-    assert {name: getattr(answers, name).__module__ for name in defined if name != "ExportKind"} == {
-        name: f"loyalty.answers.{sub}" for name, sub in defined.items() if name != "ExportKind"}
+    for name, sub in defined.items():  # and each name read from the package is the submodule's own
+        assert getattr(package, name) is getattr(importlib.import_module(f"{package.__name__}.{sub}"), name)
