@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from .schemas import AmountMinor, Id, PurchaseAccrual
-from .triggers import BusEvent
+from .triggers import BusEvent, TriggerModel
 
 
 class PaymentCaptured(PurchaseAccrual):
@@ -23,7 +23,7 @@ class PaymentCaptured(PurchaseAccrual):
         return PurchaseAccrual.model_validate({**fields, "kind": "purchase"})
 
 
-class PaymentRefunded(BaseModel):
+class PaymentRefunded(TriggerModel):
     member_id: Id
     transaction_id: Id
     refund_id: Id

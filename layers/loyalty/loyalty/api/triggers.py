@@ -15,7 +15,12 @@ from ..domain.figures import WriteFigures
 from ..events import ExportRequested, ImportContinued, PointsAccrued, PointsClockContinued, ReferralQualified
 
 DetailT = TypeVar("DetailT", bound=BaseModel)
-_INSTANT: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(AwareDatetime, config=ConfigDict(defer_build=True))
+
+
+class TriggerModel(BaseModel):
+    # built on first use: a function parses the one or two triggers it takes, not all of them at import (cold start)
+    model_config = ConfigDict(defer_build=True)
 
 
 def instant(text: str) -> datetime:
@@ -23,7 +28,7 @@ def instant(text: str) -> datetime:
     return _INSTANT.validate_python(text)
 
 
-class ScheduledEvent(BaseModel):
+class ScheduledEvent(TriggerModel):
     """A Schedule rule's event, for a function nothing else triggers: its `time` is the run's "now"."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -38,7 +43,7 @@ class ScheduledRun(ScheduledEvent):
     detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")
 
 
-class BusEvent(BaseModel, Generic[DetailT]):
+class BusEvent(TriggerModel, Generic[DetailT]):
     """An event delivered by a bus rule: what it is, when the bus took it, and its detail."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
@@ -77,7 +82,7 @@ class ImportContinuedEvent(BusEvent[ImportContinued]):
     detail_type: Literal["ImportContinued"] = Field(alias="detail-type")
 
 
-class MemberWrite(BaseModel):
+class MemberWrite(TriggerModel):
     """A stream record's new image of a Members item that carries an outbox: the events of the write that
     produced `version` (their ids are <member_id>/<version>/<position>, so both are needed)."""
 
@@ -87,7 +92,7 @@ class MemberWrite(BaseModel):
     outbox: str
 
 
-class FiguresWrite(BaseModel):
+class FiguresWrite(TriggerModel):
     """A stream record's new image of a Members item that carries figures (domain.figures.WriteFigures), as the
     analytics consumer counts it: once per member and version."""
 
