@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from .. import answers
 from .errors import ErrorCode, InvalidRequest
-from .ledger import Posting
-from .member import MemberState
-from .program import Program
+
+if TYPE_CHECKING:  # annotations only: the stream and schedule triggers import WriteFigures without the domain
+    from .ledger import Posting
+    from .member import MemberState
+    from .program import Program
 
 # the flows kept per UTC day and in all-time totals, each a sum of what postings counted under its name
 FLOWS = ("issued", "reversed", "redeemed", "expired", "credited", "debited", "imported", "members", "active")
