@@ -34,7 +34,7 @@ for name, path in json.loads(sys.argv[1]):
     spec.loader.exec_module(importlib.util.module_from_spec(spec))
     seen[name] = sorted(m for m in sys.modules if m.split(".")[0] in ("aws_lambda_powertools", "aws_xray_sdk",
                                                                       "httpx", "requests", "sqlite3")
-                        or m.startswith("loyalty.answers."))
+                        or m.startswith(("loyalty.answers.", "loyalty.domain.")))
 from loyalty.answers import Answer
 from loyalty.api.schemas import Strict
 from loyalty.api.triggers import TriggerModel
@@ -52,11 +52,13 @@ HTTP_ONLY = ("aws_lambda_powertools.event_handler",  # the resolver package and 
              "loyalty.answers.")  # the HTTP answers' submodules
 
 
-def imported_by_each() -> tuple[dict[str, set[str]], set[str]]:
-    """{function: modules loaded once it and the ones before it were imported}, non-HTTP functions first; and
-    the models of the answers, requests, events and program that are built (schema made) at import."""
+def imported_by_each(only: str | None = None) -> tuple[dict[str, set[str]], set[str]]:
+    """{function: modules loaded once it and the ones before it were imported}, non-HTTP functions first (or
+    `only` that one); and the models of the answers, requests, events and program that are built (schema made)
+    at import."""
     routed = {r.function for r in TEMPLATE.routes()}
-    order = sorted(TEMPLATE.functions().values(), key=lambda s: (s.logical_id in routed, s.logical_id))
+    order = sorted((s for s in TEMPLATE.functions().values() if only in (None, s.logical_id)),
+                   key=lambda s: (s.logical_id in routed, s.logical_id))
     specs = [(s.logical_id, str(s.code_dir / "app.py")) for s in order]
     env = {**os.environ, **next(iter(TEMPLATE.functions().values())).environment,
            "AWS_REGION": "us-east-1", "PROGRAM_CACHE_SECONDS": "30", "LAMBDA_TASK_ROOT": str(ROOT),
@@ -83,6 +85,14 @@ def test_imports_stay_narrow() -> None:
     for name, modules in seen.items():
         if name not in routed:  # imported before any HTTP function
             assert not {m for m in modules if m.startswith(HTTP_ONLY)}, name
+
+
+def test_the_stream_forwarder_loads_no_rules() -> None:
+    """AnnounceFunction puts a write's stored events on the bus: its trigger models import neither the domain's
+    rules nor any answer (domain.figures, for the analytics trigger's WriteFigures, names the rest in annotations)."""
+    seen, _ = imported_by_each("AnnounceFunction")
+    assert {m for m in seen["AnnounceFunction"] if m.startswith(("loyalty.domain.", "loyalty.answers."))} <= {
+        "loyalty.domain.errors", "loyalty.domain.figures"}
 
 
 @pytest.mark.parametrize("package", [answers, schemas], ids=lambda p: p.__name__)
