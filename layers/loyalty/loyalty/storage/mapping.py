@@ -44,7 +44,7 @@ def entry_to_item(entry: LedgerEntry, lot: Lot | None = None) -> LedgerItem:
                       answer=None if entry.response is None else pack_json(entry.response),
                       detail=pack_state(entry.detail, DAY_MAPS_OF_DETAIL) if entry.detail else None)
     if lot is not None:
-        for name, value in lot_attributes(lot).items():
+        for name, value in _lot_attributes(lot).items():
             setattr(item, name, value)
     return item
 
@@ -56,7 +56,7 @@ def entry_from_item(item: LedgerItem) -> LedgerEntry:
                        unpack_state(item.detail, DAY_MAPS_OF_DETAIL) if item.detail else {})
 
 
-def lot_attributes(lot: Lot) -> dict[str, Any]:
+def _lot_attributes(lot: Lot) -> dict[str, Any]:
     """The attributes of its entry's item that hold a lot: the lot, its version, its release-index keys."""
     pending = lot.status == "pending"
     due = lot.available_at.date().isoformat() if pending and lot.available_at else None
@@ -74,7 +74,7 @@ def lot_attributes(lot: Lot) -> dict[str, Any]:
 def lot_update(lot: Lot) -> list[Action]:
     """The update of its entry's item that stores a lot (an attribute without a value is removed)."""
     return [getattr(LedgerItem, name).set(value) if value is not None else getattr(LedgerItem, name).remove()
-            for name, value in lot_attributes(lot).items()]
+            for name, value in _lot_attributes(lot).items()]
 
 
 def lot_from_item(item: LedgerItem) -> Lot:
