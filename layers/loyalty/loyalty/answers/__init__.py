@@ -6,8 +6,9 @@ Each area's answers are a submodule, imported the first time one of its names is
 builds answers on some paths reads them as `answers.Name` when it builds them."""
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..platform.lazy_names import lazy_names
 
 if TYPE_CHECKING:  # what mypy sees (`Name as Name`: explicit re-exports); at run time __getattr__ imports them
     # isort: off
@@ -69,9 +70,4 @@ WHERE: dict[str, str] = {
 __all__ = sorted(WHERE)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{WHERE[name]}", __name__), name)
-    globals()[name] = value  # read once: later reads are plain attribute reads
-    return value
+__getattr__ = lazy_names(__name__, WHERE, globals())
