@@ -54,7 +54,7 @@ from .ledger_model import (
 BASE = datetime(2031, 3, 2, 9, 30, tzinfo=UTC)  # simulated; after any real "now" the suite runs at
 MEMBERS = ["m0", "m1", "m2"]
 MEMBER = st.sampled_from([*MEMBERS, *MEMBERS, *MEMBERS, "ghost"])  # now and then one that is not enrolled
-EXAMPLES_PER_RUN = 125  # four runs (spread over the workers under `-n 2`): 500 examples
+EXAMPLES_PER_RUN = 100  # four runs (spread over the workers under `-n 2`): 400 examples
 STEPS = 7
 
 
