@@ -45,7 +45,7 @@ def test_an_imported_member_reads_as_one_that_earned_its_lots(moto_aws: None,
     [entry] = history("old-1")
     assert (entry["type"], entry["points"], entry["reference"]) == ("adjustment", 1050, "import:imp-1")
     soon, later = ((NOW + timedelta(days=n)).date().isoformat() for n in (20, 200))
-    [imported_lot] = repository.lots_of("old-1")  # one lot, a segment per expiry date: three items in all
+    [imported_lot] = repository.ledger_and_lots("old-1")[1]  # one lot, a segment per expiry date, on the entry
     assert (imported_lot.points, imported_lot.earned_at, imported_lot.status, imported_lot.qualifying) == (
         1050, NOW - timedelta(days=200), "available", False)
     assert {day: points for day, (points, _) in imported_lot.segments.items()} == {soon: 350, later: 700}
@@ -125,7 +125,7 @@ def test_a_bad_lot_refuses_its_member_whole(moto_aws: None, clock_at: Callable[[
     assert "expired already" in results[1]["error"]["message"]
     for member_id in ("bad-1", "bad-2", "bad-3"):
         assert call("GET", f"/v1/members/{member_id}", **ADMIN).status == 404
-        assert list(repository.lots_of(member_id)) == []
+        assert repository.ledger_and_lots(member_id)[1] == []
 
 
 def test_many_lots_are_merged_by_expiry_date_into_one_transaction(moto_aws: None,
@@ -133,7 +133,7 @@ def test_many_lots_are_merged_by_expiry_date_into_one_transaction(moto_aws: None
     clock_at(NOW)
     lots = [lot(1, 300 - n, 10 + n % 5) for n in range(150)]  # 150 lots on 5 expiry dates
     assert send([{"member_id": "many", "lots": lots}])[0]["status"] == "imported"
-    [merged] = repository.lots_of("many")
+    [merged] = repository.ledger_and_lots("many")[1]
     assert len(merged.segments) == 5 and sum(p for p, _ in merged.segments.values()) == 150
     assert view("many")["balance"]["available"] == 150
     too_many = [lot(1, 1, 10 + n) for n in range(91)]  # 91 distinct dates: more buckets than an import brings

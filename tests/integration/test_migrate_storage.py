@@ -82,7 +82,7 @@ def lots_as_read(member_id: str) -> list[tuple[Any, ...]]:
         return (lot.lot_id, lot.source, lot.points, lot.earned_at, lot.expires_on, lot.status, lot.available_at,
                 lot.segments, lot.qualifying, lot.amount_minor, lot.currency, lot.refunded_minor, lot.reversed_points)
 
-    return sorted(shape(lot) for lot in repository.lots_of(member_id))
+    return sorted(shape(lot) for lot in repository.ledger_and_lots(member_id)[1])
 
 
 def everything() -> dict[str, Any]:

@@ -113,7 +113,8 @@ def a_day_of_operations() -> None:
     ok(call("DELETE", "/v1/members/p-2", **ADMIN), 200)
     bus_event("TierEvaluateFunction", "loyalty", "PointsAccrued",
               {"member_id": "p-3", "transaction_id": "t-1", "points": 0, "status": "pending", "kind": "purchase"})
-    for function, days in (("ExpireFunction", 15), ("TierEvaluateFunction", 400), ("ExpiringSoonFunction", 300)):
+    # ExpiringSoonFunction at day 340: the welcome points expire within its 30 days, so it reads members
+    for function, days in (("ExpireFunction", 15), ("TierEvaluateFunction", 400), ("ExpiringSoonFunction", 340)):
         scheduled(function, now + timedelta(days=days))
 
 

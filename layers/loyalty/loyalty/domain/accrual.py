@@ -58,8 +58,8 @@ class ReversalCommand(Command):
 def credit_lot(member: MemberState, lot: Lot) -> None:
     """Put what is left of a lot into its expiry-date bucket and remember where it starts there."""
     points = lot.points - lot.reversed_points
-    start = member.wallet.credit(lot.expires_on, points)
-    lot.segments = {lot.expires_on: [points, start]} if points else {}
+    lot.segments = {}
+    credit_days(member, lot, {lot.expires_on: points} if points else {})
 
 
 def credit_days(member: MemberState, lot: Lot, points_by_day: Mapping[str, int]) -> None:

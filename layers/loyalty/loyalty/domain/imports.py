@@ -2,10 +2,10 @@
 
 The imported points go into the expiry-date buckets exactly as earned points do (so the points clock expires them
 on their day and spending takes them soonest-expiring first); they are available at once and not qualifying. The
-member gets no welcome bonus; its tier is the one sent. One posting of three items per member, however many lots
-it brings: the member item (written only if no member has the id), one lot with a segment per expiry date (as a
-transfer's lot is) and one ledger entry keyed by the import, so a replay cannot apply twice; the entry's detail
-keeps the lots as sent, with the dates they were earned."""
+member gets no welcome bonus; its tier is the one sent. One posting per member, however many lots it brings: the
+member item (written only if no member has the id) and one ledger entry keyed by the import, so a replay cannot
+apply twice, holding one lot with a segment per expiry date (as a transfer's lot is); the entry's detail keeps the
+lots as sent, with the dates they were earned."""
 from __future__ import annotations
 
 from collections import defaultdict

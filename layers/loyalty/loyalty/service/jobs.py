@@ -11,7 +11,6 @@ from functools import partial
 from ..domain import clock, profile
 from ..domain.ledger import Lot, Posting
 from ..domain.member import MemberState
-from ..domain.program import Program
 from ..domain.timeutil import iso
 from ..events import PointsClockContinued
 from ..platform import bus
@@ -39,19 +38,11 @@ class RunReport:
                 "members": self.members, "complete": self.complete, "birthday_points": self.birthday_points}
 
 
-def _fresh(member_id: str) -> MemberState | None:
-    """A consistent read: the due-date indexes hold keys only, and may lag."""
-    return repository.get_member(member_id)
-
-
-def _expire_one(program: Program, member_id: str, now: datetime, attempt: int) -> Posting:
-    member = _fresh(member_id)
-    return Posting() if member is None else clock.expire(program, member, now)
-
-
-def _review_one(program: Program, member_id: str, now: datetime, attempt: int) -> Posting:
-    member = _fresh(member_id)
-    return Posting() if member is None else clock.review(program, member, now)
+def _on_member(member_id: str, change: Callable[[MemberState], Posting], attempt: int) -> Posting:
+    """A due member's change, on a consistent read of it each attempt (the due-date and birthday indexes hold keys
+    only, and may lag); a member gone meanwhile changes nothing."""
+    member = repository.get_member(member_id)
+    return Posting() if member is None else change(member)
 
 
 def _release_member(member_id: str, lots: list[Lot], now: datetime) -> int:
@@ -83,14 +74,9 @@ def expire_due(now: datetime, time_left: TimeLeft, report: RunReport, margin_ms:
         if time_left() < margin_ms:
             report.complete = False
             return
-        posting = write_unkeyed(partial(_expire_one, program, member_id, now))
+        posting = write_unkeyed(partial(_on_member, member_id, lambda m: clock.expire(program, m, now)))
         report.expired_points += -sum(e.points for e in posting.entries)
         report.members += 1
-
-
-def _birthday_one(member_id: str, now: datetime, attempt: int) -> Posting:
-    member = _fresh(member_id)
-    return Posting() if member is None else profile.birthday_bonus(current_program(), member, now)
 
 
 def credit_birthdays(now: datetime, time_left: TimeLeft, report: RunReport, margin_ms: int) -> None:
@@ -104,7 +90,8 @@ def credit_birthdays(now: datetime, time_left: TimeLeft, report: RunReport, marg
             report.complete = False
             return
         try:
-            posting = write_unkeyed(partial(_birthday_one, member_id, now))
+            posting = write_unkeyed(partial(_on_member, member_id,
+                                            lambda m: profile.birthday_bonus(current_program(), m, now)))
         except KeyAlreadyUsed:  # this year's entry exists already: credited, nothing to do
             continue
         report.birthday_points += sum(e.points for e in posting.entries)
@@ -126,7 +113,7 @@ def announce_expiring(now: datetime) -> int:
     """Publish PointsExpiringSoon for members with points expiring within the program's window."""
     program = current_program()
     until = now.date() + timedelta(days=program.expiring_soon_days)
-    members = (m for m in map(_fresh, repository.due_member_ids("expiry", until)) if m is not None)
+    members = repository.members_of(repository.due_member_ids("expiry", until))
     events = [e for e in (clock.expiring_soon(program, m, now) for m in members) if e]
     bus.publish(events)
     return len(events)
@@ -152,6 +139,6 @@ def review_tiers(now: datetime, time_left: TimeLeft, margin_ms: int = 20_000) ->
         if time_left() < margin_ms:
             report.complete = False
             break
-        write_unkeyed(partial(_review_one, program, member_id, now))
+        write_unkeyed(partial(_on_member, member_id, lambda m: clock.review(program, m, now)))
         report.members += 1
     return report

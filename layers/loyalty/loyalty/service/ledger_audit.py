@@ -10,11 +10,10 @@ from ..storage import bulk_store, repository
 
 def audit_member(member_id: str) -> tuple[list[str], list[LedgerEntry], list[Lot]]:
     """The member's problems, its ledger entries and its lots (read once, reused for the stock and budget checks)."""
-    entries = list(repository.entries_of(member_id))
+    entries, lots = repository.ledger_and_lots(member_id)
     member = repository.get_member(member_id)
     if member is None:
         return [f"{member_id}: no member item"], entries, []
-    lots = list(repository.lots_of(member_id))
     problems = audit.check_member(member, entries, lots)
     problems += audit.check_claims(member_id, {k: repository.claim_holder(k) for k in audit.receipt_claims(entries)})
     return [f"{member_id}: {p}" for p in problems], entries, lots

@@ -45,8 +45,8 @@ def erase(member_id: str, now: datetime) -> MemberView:
 
 
 def _ledger(member_id: str) -> tuple[list[ExportedEntry], list[ExportedLot]]:
-    entries = [ExportedEntry.of(entry) for entry in repository.ledger_oldest_first(member_id)]
-    return entries, [ExportedLot.of(lot) for lot in repository.lots_of(member_id)]
+    entries, lots = repository.ledger_and_lots(member_id)
+    return [ExportedEntry.of(entry) for entry in entries], [ExportedLot.of(lot) for lot in lots]
 
 
 def export(member_id: str, now: datetime) -> MemberExport:

@@ -50,7 +50,7 @@ def entry_to_item(entry: LedgerEntry, lot: Lot | None = None) -> LedgerItem:
 
 
 def entry_from_item(item: LedgerItem) -> LedgerEntry:
-    created = datetime.fromisoformat(item.posted_at.split("#", 1)[0].replace("Z", "+00:00"))
+    created = datetime.fromisoformat(item.posted_at.split("#", 1)[0])
     return LedgerEntry(item.member_id, item.entry_key, item.type, int(item.points), created,  # type: ignore[arg-type]
                        item.reference, item.fingerprint, None if item.answer is None else unpack_json(item.answer),
                        unpack_state(item.detail, DAY_MAPS_OF_DETAIL) if item.detail else {})
@@ -80,13 +80,10 @@ def lot_update(lot: Lot) -> list[Action]:
 def lot_from_item(item: LedgerItem) -> Lot:
     doc = unpack_json(item.lot)
     available_at = doc.get("available_at")
-    return Lot(item.member_id, item.entry_key, doc["source"], int(doc.get("points", 0)), _moment(doc["earned_at"]),
-               doc["expires_on"], doc["status"], _moment(available_at) if available_at else None,
+    return Lot(item.member_id, item.entry_key, doc["source"], int(doc.get("points", 0)),
+               datetime.fromisoformat(doc["earned_at"]), doc["expires_on"], doc["status"],
+               datetime.fromisoformat(available_at) if available_at else None,
                dict(doc.get("segments") or {}), bool(doc.get("qualifying")), doc.get("amount_minor"),
                doc.get("currency"), int(doc.get("refunded_minor", 0)), int(doc.get("reversed_points", 0)),
                int(item.lot_version) if item.lot_version is not None else None,
                [PromotionGrant(**g) for g in doc.get("promotions") or []])
-
-
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -53,6 +53,12 @@ def get_member(member_id: str) -> MemberState | None:
         return None
 
 
+def members_of(member_ids: Iterable[str]) -> Iterator[MemberState]:
+    """Members by id, a BatchGetItem per 100 (eventually consistent: for reads that write nothing)."""
+    for item in MemberItem.batch_get(member_ids):
+        yield member_from_item(item)
+
+
 def member_id_by_referral_code(code: str) -> str | None:
     for item in MemberItem.by_referral_code.query(code, limit=1):
         return str(item.member_id)
@@ -73,11 +79,6 @@ def get_lot(member_id: str, lot_id: str) -> Lot | None:
     except DoesNotExist:
         return None
     return None if item.lot is None else lot_from_item(item)
-
-
-def lots_of(member_id: str) -> Iterator[Lot]:
-    for item in LedgerItem.query(member_id, consistent_read=True, filter_condition=LedgerItem.lot.exists()):
-        yield lot_from_item(item)
 
 
 def entries_of(member_id: str) -> Iterator[LedgerEntry]:
@@ -119,11 +120,16 @@ def history(member_id: str, limit: int, cursor: str | None) -> tuple[list[Ledger
     return items, _cursor(result.last_evaluated_key)
 
 
-def ledger_oldest_first(member_id: str, page_size: int = 500) -> Iterator[LedgerEntry]:
-    """The member's whole ledger in time order, read a page at a time (consistent: the index is local)."""
+def ledger_and_lots(member_id: str, page_size: int = 500) -> tuple[list[LedgerEntry], list[Lot]]:
+    """The member's whole ledger in time order and the lots its entries hold, from one read of its partition, a
+    page at a time (consistent: the index is local, and projects the whole item)."""
+    entries, lots = [], []
     for item in LedgerItem.by_time.query(member_id, scan_index_forward=True, consistent_read=True,
                                          page_size=page_size):
-        yield entry_from_item(item)
+        entries.append(entry_from_item(item))
+        if item.lot is not None:
+            lots.append(lot_from_item(item))
+    return entries, lots
 
 
 def rewrite_answers(member_id: str, rewrite: Callable[[Any], Any]) -> int:
