@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from loyalty.answers import AccrualAnswer, ReferralAnswer, ReversalAnswer
 from loyalty.api.payment_events import CapturedEvent, RefundedEvent
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
@@ -17,6 +13,10 @@ from loyalty.domain.accrual import ReversalCommand
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import accruals
 from loyalty.service.common import utcnow
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = http_resolver()
 

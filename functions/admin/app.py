@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Field
-
 from loyalty.answers import AccrualSimulation, AdjustmentAnswer, Analytics, ProgramAtRevision, RevisionsPage, Stats
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
 from loyalty.api.schemas import AccrualSimulationRequest, AdjustmentRequest, Day, Id, ProgramEdit, accrual_command
@@ -16,6 +11,11 @@ from loyalty.domain.spending import AdjustmentCommand
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import accruals, admin, analytics, program_admin
 from loyalty.service.common import utcnow
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
 
 app = http_resolver()
 

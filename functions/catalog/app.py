@@ -5,18 +5,18 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
+import loyalty
+from loyalty.answers import PublicProgram, RewardsPage
+from loyalty.api.resolver import http_resolver, responses
+from loyalty.platform.observability import logger, metrics, tracer
+from loyalty.service import catalog
+
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
-
-import loyalty
-from loyalty.answers import PublicProgram, RewardsPage
-from loyalty.api.resolver import http_resolver, responses
-from loyalty.platform.observability import logger, metrics, tracer
-from loyalty.service import catalog
 
 app = http_resolver()
 OPENAPI = Path(loyalty.__file__).parent / "openapi.json"  # merged from every function at build time

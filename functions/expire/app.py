@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from loyalty.api.triggers import PointsClockContinuedEvent, ScheduledRun
 from loyalty.domain.timeutil import iso
 from loyalty.events import PointsClockContinued
@@ -13,6 +11,8 @@ from loyalty.platform import bus
 from loyalty.platform.observability import clock_lag, logger, metrics, tracer
 from loyalty.service import jobs
 from loyalty.service.common import utcnow
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 @logger.inject_lambda_context

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from loyalty.api.triggers import ScheduledEvent
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import jobs
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 @logger.inject_lambda_context

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from loyalty.answers import ExportAccepted, ExportStatus
 from loyalty.api.resolver import caller, http_resolver, responses
 from loyalty.api.schemas import ExportRequest, Id
@@ -17,6 +13,10 @@ from loyalty.domain.export_jobs import ExportJob
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import exports
 from loyalty.service.common import utcnow
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = http_resolver()
 

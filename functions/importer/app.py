@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Field
-
 from loyalty.answers import ImportAnswer, ImportRefusalsPage, ImportStatus, ImportUpload
 from loyalty.api.resolver import caller, http_resolver, responses
 from loyalty.api.schemas import Id, ImportRequest, ImportUploadRequest, member_of_line
@@ -16,6 +11,11 @@ from loyalty.api.triggers import ImportContinuedEvent
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import importer
 from loyalty.service.common import utcnow
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
 
 app = http_resolver()
 

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Field
-
 from loyalty.answers import HistoryPage, MemberView
 from loyalty.api.resolver import caller, http_resolver, responses
 from loyalty.api.schemas import Id
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import members
 from loyalty.service.common import utcnow
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
 
 app = http_resolver()
 

@@ -3,10 +3,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from loyalty.answers import CancellationAnswer, RedemptionAnswer
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
 from loyalty.api.schemas import Id, RedemptionRequest
@@ -14,6 +10,10 @@ from loyalty.domain.spending import RedemptionCommand
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import redemptions
 from loyalty.service.common import utcnow
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = http_resolver()
 
