@@ -19,7 +19,7 @@ CLIENT_DIR := build/client
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run test lint validate openapi openapi-check unit e2e client fuzz contract-only bench load audit deploy clean \
+.PHONY: run test lint validate openapi openapi-check unit e2e client fuzz contract-only bench import-cost load audit deploy clean \
   consoles chromium screenshots
 
 $(VENV)/.installed: requirements-dev.txt layers/loyalty/requirements.txt pyproject.toml
@@ -102,6 +102,11 @@ contract-only:
 
 bench: $(VENV)/.installed
 	$(PY) -m scripts.bench
+
+# the instructions each function's `import app` executes, against `import boto3` and the libraries alone: a cold
+# start figure that does not move with the machine's other load (needs valgrind). Not part of `make test`.
+import-cost: $(VENV)/.installed
+	$(PY) -m scripts.import_cost
 
 # 50 users of the mixed workload on a local run of its own for 60 s (LOAD_SECONDS, LOAD_USERS), then the audit;
 # fails on any 5xx or an audit problem. Not part of `make test`.

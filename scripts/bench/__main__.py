@@ -76,7 +76,7 @@ TEMPLATE = Template(ROOT / "template.yaml")
 FUNCTIONS = TEMPLATE.functions()
 PRICES = Prices()
 DUE = 100  # members (or lots) with points due in each points-clock round
-COLD_REPEAT = 5
+COLD_REPEAT = 11
 Event = tuple[str, dict[str, Any]]  # (function logical id, event)
 STARTED = time.perf_counter()
 
@@ -578,12 +578,17 @@ def clock_phase(bench: Bench, members: int, rounds: int) -> tuple[list[Figures],
 
 # -- cold start --------------------------------------------------------------------------------------------------
 
+def lambda_environment() -> dict[str, str]:
+    """A deployed function's environment, Lambda-like: tracing on (POWERTOOLS_TRACE_DISABLED false; the import
+    sets LAMBDA_TASK_ROOT), every function's variables."""
+    return {"AWS_REGION": "us-east-1", "AWS_LAMBDA_FUNCTION_NAME": "bench", "POWERTOOLS_TRACE_DISABLED": "false",
+            **{k: v for spec in FUNCTIONS.values() for k, v in spec.environment.items()}}
+
+
 def cold_starts(repeat: int) -> dict[str, float]:
-    """Import time of every function module and of a bare boto3, Lambda-like: tracing on (LAMBDA_TASK_ROOT set,
-    POWERTOOLS_TRACE_DISABLED false), the function's environment, as deployed."""
-    env = {**next(iter(FUNCTIONS.values())).environment, "AWS_REGION": "us-east-1", "AWS_LAMBDA_FUNCTION_NAME": "bench",
-           "POWERTOOLS_TRACE_DISABLED": "false", **{k: v for spec in FUNCTIONS.values() for k, v in spec.environment.items()}}
-    return cold_imports(LAYER, {name: spec.code_dir for name, spec in sorted(FUNCTIONS.items())}, env, repeat, progress)
+    """Import time of every function module and of a bare boto3, in the environment a deployed function has."""
+    return cold_imports(LAYER, {name: spec.code_dir for name, spec in sorted(FUNCTIONS.items())}, lambda_environment(),
+                        repeat, progress)
 
 
 # -- report ------------------------------------------------------------------------------------------------------
