@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
 from loyalty.answers import BulkCredit
 from loyalty.api.resolver import caller, http_resolver, responses
 from loyalty.api.schemas import BulkCreditRequest, BulkCreditWork, Id, MembersChunk, SegmentPage
@@ -15,7 +17,6 @@ from loyalty.service.common import utcnow
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter

@@ -34,7 +34,7 @@ for name, path in json.loads(sys.argv[1]):
     spec = importlib.util.spec_from_file_location(f"app_{name}", path)
     spec.loader.exec_module(importlib.util.module_from_spec(spec))
     seen[name] = sorted(m for m in sys.modules if m.split(".")[0] in ("aws_lambda_powertools", "aws_xray_sdk",
-                                                                      "httpx", "requests", "sqlite3")
+                                                                      "httpx", "requests", "sqlite3", "pynamodb")
                         or m.startswith(("loyalty.answers.", "loyalty.domain.")))
 from loyalty.answers import Answer
 from loyalty.api.schemas import Strict
@@ -106,6 +106,9 @@ def test_the_stream_forwarder_loads_no_rules() -> None:
     seen, _ = imported_by_each("AnnounceFunction")
     assert {m for m in seen["AnnounceFunction"] if m.startswith(("loyalty.domain.", "loyalty.answers."))} <= {
         "loyalty.domain.errors", "loyalty.domain.figures"}
+    # nor PynamoDB (it reads no table), nor the batch utility's pydantic record models (it imports the batch
+    # utility before pydantic: functions/announce/ruff.toml)
+    assert not {m for m in seen["AnnounceFunction"] if m.startswith(("pynamodb", "aws_lambda_powertools.utilities.parser"))}
 
 
 @pytest.mark.parametrize("package", [answers, schemas], ids=lambda p: p.__name__)

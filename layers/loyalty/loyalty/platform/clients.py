@@ -3,13 +3,15 @@ moto account with `use`, instead of resetting module globals."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from pynamodb.connection import Connection
 
 from .settings import settings
+
+if TYPE_CHECKING:
+    from pynamodb.connection import Connection
 
 RETRIES = 8  # botocore retries throttling with backoff before the service loop sees it
 
@@ -21,6 +23,10 @@ class Clients:
 
     @classmethod
     def create(cls) -> Clients:
+        # imported here: AnnounceFunction only puts events, and every function that reads a table has PynamoDB
+        # imported already, by its table models
+        from pynamodb.connection import Connection
+
         s = settings()
         return cls(events=boto3.client("events", region_name=s.region),
                    dynamodb=Connection(region=s.region, host=s.dynamodb_endpoint, max_retry_attempts=RETRIES))
