@@ -52,7 +52,7 @@ def main() -> None:
               **{name: ("import app", spec.code_dir) for name, spec in sorted(FUNCTIONS.items())}}
     with tempfile.TemporaryDirectory(prefix="import-cost-pycache-") as cache:
         env = {**lambda_environment(), "PYTHONPYCACHEPREFIX": cache}
-        for name, spec in FUNCTIONS.items():  # compile every module first, as the layer ships it
+        for spec in FUNCTIONS.values():  # compile every module first, as the layer ships it
             import_once("app", LAYER, spec.code_dir, {**env, "LAMBDA_TASK_ROOT": str(spec.code_dir)}, True)
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             counts = dict(zip(probes, pool.map(lambda p: instructions(p[0], p[1], env), probes.values()), strict=True))
