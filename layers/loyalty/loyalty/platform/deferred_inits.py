@@ -2,11 +2,11 @@
 
 Powertools' `event_handler/__init__.py` imports every resolver it has (AppSync, Bedrock agents, VPC Lattice...),
 `utilities/data_classes/__init__.py` every event class (CodePipeline's brings zipfile and tempfile) and
-`openapi/swagger_ui/__init__.py` the OAuth2 settings with all of OpenAPI's models: about 150 modules that no
-function uses, imported only because `api_gateway` and `swagger_ui.html` live in those packages. Registered here
-first, each package gets its real `__path__`, so its submodules import as always, and a PEP 562 `__getattr__`
-that imports a name, on first read, from the submodule its `__init__` takes it from. An `__init__` that does
-anything but import names (say, after an upgrade) runs as it is."""
+`openapi/swagger_ui/__init__.py` the OAuth2 settings with all of OpenAPI's models: modules that no function uses
+(46 of the 671 AccrueFunction loaded), imported only because `api_gateway` and `swagger_ui.html` live there.
+Registered here first, each package gets its real `__path__`, so its submodules import as always, and a PEP 562
+`__getattr__` that imports a name, on first read, from the submodule its `__init__` takes it from. An `__init__`
+that does anything but import names (say, after an upgrade) runs as it is."""
 from __future__ import annotations
 
 import ast
