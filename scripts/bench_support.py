@@ -343,14 +343,21 @@ print(time.perf_counter() - start)
 """
 
 
+def import_environment(layer: Path, code_dir: Path, env: Mapping[str, str], compile_bytecode: bool = False
+                       ) -> dict[str, str]:
+    """A fresh interpreter's environment as Lambda's for a function: the layer and the function's code on its
+    PYTHONPATH, as Lambda puts /opt/python and the task root on the path (the layer ahead of this project's
+    editable install), LAMBDA_TASK_ROOT set. Bytecode is read from, and with `compile_bytecode` written to, env's
+    PYTHONPYCACHEPREFIX."""
+    return {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(layer), str(code_dir)]),
+            "LAMBDA_TASK_ROOT": str(code_dir), "PYTHONDONTWRITEBYTECODE": "" if compile_bytecode else "1"}
+
+
 def import_once(module: str, layer: Path, code_dir: Path, env: Mapping[str, str], compile_bytecode: bool = False
                 ) -> float:
-    """Wall time of `import module` in a fresh interpreter with the layer and the function's code on its
-    PYTHONPATH, as Lambda puts /opt/python and the task root on the path (the layer ahead of this project's
-    editable install). Bytecode is read from, and with `compile_bytecode` written to, env's PYTHONPYCACHEPREFIX."""
-    child_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(layer), str(code_dir)]),
-                 "PYTHONDONTWRITEBYTECODE": "" if compile_bytecode else "1"}
-    done = subprocess.run([sys.executable, "-c", _IMPORT_PROBE.format(module=module)], env=child_env, cwd=code_dir,
+    """Wall time of `import module` in a fresh interpreter with `import_environment`."""
+    done = subprocess.run([sys.executable, "-c", _IMPORT_PROBE.format(module=module)], cwd=code_dir,
+                          env=import_environment(layer, code_dir, env, compile_bytecode),
                           capture_output=True, text=True, check=True)
     return float(done.stdout.strip().splitlines()[-1])
 
@@ -367,7 +374,7 @@ def cold_imports(layer: Path, code_dirs: Mapping[str, Path], env: Mapping[str, s
 
     def run(name: str, cache: str, compile_bytecode: bool = False) -> float:
         code_dir = first if name == "import_boto3" else code_dirs[name]
-        lambda_env = {**env, "LAMBDA_TASK_ROOT": str(code_dir), "PYTHONPYCACHEPREFIX": cache}
+        lambda_env = {**env, "PYTHONPYCACHEPREFIX": cache}
         return import_once("boto3" if name == "import_boto3" else "app", layer, code_dir, lambda_env, compile_bytecode)
 
     with tempfile.TemporaryDirectory(prefix="bench-pycache-") as cache:

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from scripts.bench.__main__ import FUNCTIONS, LAYER, TEMPLATE, lambda_environment
-from scripts.bench_support import import_once
+from scripts.bench_support import import_environment, import_once
 
 # what every function needs from its libraries, set up as ours is: Powertools' logger, metrics and tracer
 # (patching botocore), PynamoDB, boto3 and pydantic with its first model built
@@ -31,10 +31,9 @@ COLLECTED = re.compile(r"Collected : (\d+)")
 
 
 def instructions(code: str, code_dir: Path, env: dict[str, str]) -> int:
-    child_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(LAYER), str(code_dir)]),
-                 "LAMBDA_TASK_ROOT": str(code_dir), "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c",
-                           code], env=child_env, cwd=code_dir, capture_output=True, text=True, check=True)
+                           code], env=import_environment(LAYER, code_dir, env), cwd=code_dir,
+                          capture_output=True, text=True, check=True)
     found = COLLECTED.search(done.stderr)
     if found is None:
         raise RuntimeError(done.stderr[-2000:])
@@ -53,7 +52,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="import-cost-pycache-") as cache:
         env = {**lambda_environment(), "PYTHONPYCACHEPREFIX": cache}
         for spec in FUNCTIONS.values():  # compile every module first, as the layer ships it
-            import_once("app", LAYER, spec.code_dir, {**env, "LAMBDA_TASK_ROOT": str(spec.code_dir)}, True)
+            import_once("app", LAYER, spec.code_dir, env, compile_bytecode=True)
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             counts = dict(zip(probes, pool.map(lambda p: instructions(p[0], p[1], env), probes.values()), strict=True))
     empty = counts.pop("empty interpreter")

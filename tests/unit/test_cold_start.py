@@ -107,7 +107,7 @@ def test_the_stream_forwarder_loads_no_rules() -> None:
     assert {m for m in seen["AnnounceFunction"] if m.startswith(("loyalty.domain.", "loyalty.answers."))} <= {
         "loyalty.domain.errors", "loyalty.domain.figures"}
     # nor PynamoDB (it reads no table), nor the batch utility's pydantic record models (it imports the batch
-    # utility before pydantic: functions/announce/ruff.toml)
+    # utility before pydantic: functions/ruff.toml)
     assert not {m for m in seen["AnnounceFunction"] if m.startswith(("pynamodb", "aws_lambda_powertools.utilities.parser"))}
 
 
