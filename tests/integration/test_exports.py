@@ -7,7 +7,7 @@ import gzip
 import json
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -16,8 +16,9 @@ import requests
 
 from local.bus import event_of
 from loyalty.answers import LedgerRow, MemberRow
+from loyalty.domain.export_jobs import ExportJob, Part
 from loyalty.service import exports as export_service
-from loyalty.storage import export_files
+from loyalty.storage import export_files, export_store
 from loyalty.storage.export_store import ExportJobItem
 from tests.support.api import ADMIN, SERVICE, history, ok
 from tests.support.functions import Context, bus_event, call, invoke, scheduled
@@ -343,3 +344,13 @@ def test_a_retried_daily_schedule_carries_on_the_job_it_left_running(moto_aws: N
     result = scheduled("ExportFunction", fired)  # the schedule's retry: the running job is carried on, not restarted
     assert [(j["status"], j["rows"]) for j in result["jobs"]] == [("done", 1), ("done", 1)]
     assert ExportJobItem.get(f"export#daily-ledger-{DAY.date()}").run == run_before
+
+
+def test_a_job_reads_back_as_it_was_written(moto_aws: None) -> None:
+    """The job item keeps every field, its start time to the microsecond and in UTC (the day of the program
+    snapshot an export takes, and the restart condition of a daily re-run, both read it)."""
+    job = ExportJob("e-round-trip", "ledger", "run-2", datetime(2026, 11, 30, 23, 59, 59, 123456, tzinfo=UTC),
+                    "exports/e-round-trip/ledger.jsonl.gz", date(2026, 11, 1), date(2026, 11, 30), step=2, rows=7,
+                    parts=[Part("parts/a", 3), Part("parts/b", 4)], cursor={"pk": {"S": "member#m-1"}})
+    assert export_store.create(job)
+    assert export_store.get(job.export_id) == job

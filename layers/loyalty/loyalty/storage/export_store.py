@@ -62,7 +62,7 @@ def _to_item(job: ExportJob) -> ExportJobItem:
 
 def _from_item(item: ExportJobItem) -> ExportJob:
     return ExportJob(item.pk.removeprefix("export#"), item.kind, item.run,  # type: ignore[arg-type]
-                     datetime.fromisoformat(item.started_at.replace("Z", "+00:00")), item.object_key,
+                     datetime.fromisoformat(item.started_at), item.object_key,
                      _day(item.from_day), _day(item.to_day), item.status, int(item.step),  # type: ignore[arg-type]
                      int(item.rows), [Part(str(k), int(n)) for k, n in item.parts or []], item.cursor,
                      bool(item.scanned))
