@@ -49,8 +49,8 @@ print(json.dumps({"modules": seen, "built": sorted(built)}))
 # virtualenv): the tracer patches botocore only
 NEVER = {"httpx", "requests", "sqlite3", "aws_xray_sdk.ext.httpx", "aws_xray_sdk.ext.requests",
          "aws_xray_sdk.ext.pynamodb", "aws_xray_sdk.ext.httplib"}
-# the resolver package's modules and its OpenAPI models (the packages the layer registers unrun are empty)
-HTTP_ONLY = ("aws_lambda_powertools.event_handler.",
+# the resolver package and its OpenAPI models (the packages the layer registers unrun are empty: not counted)
+HTTP_ONLY = ("aws_lambda_powertools.event_handler",
              "loyalty.answers.")  # the HTTP answers' submodules
 
 # what Powertools' catch-all __init__s would import (the AppSync and Bedrock resolvers, CodePipeline's event with
