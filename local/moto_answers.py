@@ -14,9 +14,6 @@ from typing import Any
 
 from moto.core.serialize import BaseJSONSerializer
 
-_SCALARS = {"S", "N", "NULL", "BOOL"}
-_SETS = {"SS", "NS"}
-_TYPES = _SCALARS | _SETS | {"B", "BS", "M", "L"}
 _installed = False
 
 
@@ -26,31 +23,10 @@ class NotWire(Exception):
 
 def wire(value: Any) -> dict[str, Any]:
     """An attribute value as moto's serializer writes it: {type: value}, binary in base64."""
-    if not isinstance(value, dict) or not value or not set(value) <= _TYPES:
+    if not isinstance(value, dict) or not value or not set(value) <= _MEMBERS.keys():
         raise NotWire
-    out: dict[str, Any] = {}
-    for kind, inner in value.items():
-        if inner is None:
-            continue  # moto's serializer leaves out a member that is None
-        if kind in ("S", "N"):
-            out[kind] = _string(inner)
-        elif kind in ("NULL", "BOOL"):
-            if not isinstance(inner, bool):
-                raise NotWire
-            out[kind] = inner
-        elif kind in _SETS:
-            out[kind] = [_string(v) for v in _list(inner)]
-        elif kind == "B":
-            out[kind] = _base64(inner)
-        elif kind == "BS":
-            out[kind] = [_base64(v) for v in _list(inner)]
-        elif kind == "M":
-            if not isinstance(inner, dict):
-                raise NotWire
-            out[kind] = {str(k): wire(v) for k, v in inner.items()}
-        else:
-            out[kind] = [wire(v) for v in _list(inner)]
-    return out
+    # moto's serializer leaves out a member that is None
+    return {kind: _MEMBERS[kind](inner) for kind, inner in value.items() if inner is not None}
 
 
 def _list(value: Any) -> list[Any]:
@@ -65,12 +41,43 @@ def _string(value: Any) -> Any:
     return value
 
 
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise NotWire
+    return value
+
+
 def _base64(value: Any) -> str:
     if isinstance(value, str):
         value = value.encode("utf-8")
     if not isinstance(value, bytes):
         raise NotWire
     return base64.b64encode(value).strip().decode("utf-8")
+
+
+def _map(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise NotWire
+    return {str(k): wire(v) for k, v in value.items()}
+
+
+def _strings(value: Any) -> list[Any]:
+    return [_string(v) for v in _list(value)]
+
+
+def _binaries(value: Any) -> list[str]:
+    return [_base64(v) for v in _list(value)]
+
+
+def _values(value: Any) -> list[dict[str, Any]]:
+    return [wire(v) for v in _list(value)]
+
+
+# each member of an AttributeValue, and how its value goes on the wire
+_MEMBERS: dict[str, Callable[[Any], Any]] = {
+    "S": _string, "N": _string, "NULL": _bool, "BOOL": _bool, "SS": _strings, "NS": _strings,
+    "B": _base64, "BS": _binaries, "M": _map, "L": _values,
+}
 
 
 def _direct(serialize: Callable[..., None]) -> Callable[..., None]:

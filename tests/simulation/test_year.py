@@ -74,6 +74,24 @@ class Simulation:
             assert seen == (model.available(), model.pending(), model.tier_name()), (member_id, at.date(), seen)
 
 
+def day_of_business(sim: Simulation, n: int, noon: datetime, rng: random.Random) -> None:
+    """Day n's purchases, check-ins and redemptions of the three members."""
+    if n == 0:
+        sim.purchase("m-lapsing-silver", 250_000, noon)  # 2 500 points: Silver, then nothing qualifying enough
+    if n == 3:
+        sim.purchase("m-gold", 520_000, noon)  # Gold at once; a year later, down one tier only
+    sim.checkin("m-lapsing-silver", noon)
+    if n % 7 == 0 and n:
+        sim.purchase("m-gold", rng.randrange(1_000, 5_000), noon)
+    if rng.random() < 0.3:
+        sim.purchase("m-random", rng.randrange(500, 40_000), noon)
+    if rng.random() < 0.2:
+        sim.checkin("m-random", noon)
+    if n % 10 == 9:
+        for member_id in sim.models:
+            sim.redeem_coffee(member_id, noon + timedelta(hours=1))
+
+
 def test_a_year_of_days_matches_the_model(moto_aws: None) -> None:
     sim = Simulation()
     rng = random.Random(7)
@@ -84,20 +102,7 @@ def test_a_year_of_days_matches_the_model(moto_aws: None) -> None:
         day = START + timedelta(days=n)
         sim.night(day)
         noon = day + timedelta(hours=12)
-        if n == 0:
-            sim.purchase("m-lapsing-silver", 250_000, noon)  # 2 500 points: Silver, then nothing qualifying enough
-        if n == 3:
-            sim.purchase("m-gold", 520_000, noon)  # Gold at once; a year later, down one tier only
-        sim.checkin("m-lapsing-silver", noon)
-        if n % 7 == 0 and n:
-            sim.purchase("m-gold", rng.randrange(1_000, 5_000), noon)
-        if rng.random() < 0.3:
-            sim.purchase("m-random", rng.randrange(500, 40_000), noon)
-        if rng.random() < 0.2:
-            sim.checkin("m-random", noon)
-        if n % 10 == 9:
-            for member_id in sim.models:
-                sim.redeem_coffee(member_id, noon + timedelta(hours=1))
+        day_of_business(sim, n, noon, rng)
         sim.check(noon + timedelta(hours=2))
         for member_id in sim.models:
             tiers_seen[member_id].add(members.view(member_id, noon).tier)

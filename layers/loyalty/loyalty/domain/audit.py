@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from .accrual import receipt_claim_key
 from .ledger import LedgerEntry, Lot
 from .member import MemberState
-from .program import Program
+from .program import Program, Promotion
 from .wallet import lot_remaining
 
 SPENDS = ("redemption", "transfer_out", "adjustment", "reversal")
@@ -48,8 +48,13 @@ def _tiling(member: MemberState, lots: list[Lot]) -> list[str]:
 
 def check_member(member: MemberState, entries: list[LedgerEntry], lots: list[Lot]) -> list[str]:
     """Invariants 1, 2, 3 and 5 for one member; an empty list means the member is sound."""
+    return [*_balances(member, entries, lots), *_tiling(member, lots), *_debt_and_overdraft(member, entries),
+            *_spent_only_live_points(entries), *_reversals_match_lots(entries, lots)]
+
+
+def _balances(member: MemberState, entries: list[LedgerEntry], lots: list[Lot]) -> list[str]:
     wallet = member.wallet
-    problems: list[str] = []
+    problems = []
     ledger_sum = sum(e.points for e in entries)
     balance = wallet.available + wallet.pending
     if ledger_sum != balance:
@@ -57,9 +62,14 @@ def check_member(member: MemberState, entries: list[LedgerEntry], lots: list[Lot
     held = _lots_remaining(member, lots)
     if held != balance + wallet.debt:
         problems.append(f"lots hold {held}, balance + debt is {balance + wallet.debt}")
-    problems += _tiling(member, lots)
     if wallet.pending != sum(lot.pending_points for lot in lots):
         problems.append(f"pending {wallet.pending} differs from pending lots")
+    return problems
+
+
+def _debt_and_overdraft(member: MemberState, entries: list[LedgerEntry]) -> list[str]:
+    wallet = member.wallet
+    problems = []
     # points dated on or before the last posting had expired by then (even if the clock had not swept them yet):
     # a reversal cannot take them, so only later-dated points must have repaid a debt
     last_day = max((e.created_at.date().isoformat() for e in entries), default="")
@@ -67,14 +77,21 @@ def check_member(member: MemberState, entries: list[LedgerEntry], lots: list[Lot
         problems.append(f"debt {wallet.debt} while points remain: later credits must repay it first")
     if wallet.available < 0 and not any(e.type == "reversal" for e in entries):
         problems.append(f"available {wallet.available} below zero without a reversal")
-    for entry in entries:
-        for day in (entry.detail or {}).get("draws", {}):
-            if entry.type in SPENDS and day <= entry.created_at.date().isoformat():
-                problems.append(f"{entry.key} spent points that expired on {day}")
+    return problems
+
+
+def _spent_only_live_points(entries: list[LedgerEntry]) -> list[str]:
+    return [f"{entry.key} spent points that expired on {day}"
+            for entry in entries if entry.type in SPENDS
+            for day in (entry.detail or {}).get("draws", {}) if day <= entry.created_at.date().isoformat()]
+
+
+def _reversals_match_lots(entries: list[LedgerEntry], lots: list[Lot]) -> list[str]:
     reversed_by_tx: dict[str, int] = defaultdict(int)
     for entry in entries:
         if entry.type == "reversal":
             reversed_by_tx[entry.reference] -= entry.points
+    problems = []
     for lot in lots:
         if lot.lot_id.startswith("accrual#"):
             tx = lot.lot_id.split("#", 1)[1]
@@ -118,16 +135,19 @@ def check_budgets(program: Program, drawn: dict[str, list[int]], lots: Iterable[
             if grant.slice is not None:
                 held[(grant.promotion_id, grant.slice)] += grant.points - grant.reversed_points
     for promotion in program.promotions:
-        if promotion.budget_points is None:
-            continue
-        pid, shares, counters = promotion.promotion_id, promotion.budget_shares(), drawn.get(promotion.promotion_id, [])
-        if sum(counters) > promotion.budget_points:
-            problems.append(f"budget of {pid}: {sum(counters)} drawn of {promotion.budget_points}")
-        for k, value in enumerate(counters):
-            if k < len(shares) and not 0 <= value <= shares[k]:
-                problems.append(f"budget of {pid}: slice {k} drew {value} of its {shares[k]}")
-            if value != held.get((pid, k), 0):
-                problems.append(f"budget of {pid}: slice {k} counts {value}, its lots hold {held.get((pid, k), 0)}")
+        if promotion.budget_points is not None:
+            problems += _budget_slices(promotion, drawn.get(promotion.promotion_id, []), held)
+    return problems
+
+
+def _budget_slices(promotion: Promotion, counters: list[int], held: dict[tuple[str, int], int]) -> list[str]:
+    pid, shares, budget = promotion.promotion_id, promotion.budget_shares(), promotion.budget_points or 0
+    problems = [f"budget of {pid}: {sum(counters)} drawn of {budget}"] if sum(counters) > budget else []
+    for k, value in enumerate(counters):
+        if k < len(shares) and not 0 <= value <= shares[k]:
+            problems.append(f"budget of {pid}: slice {k} drew {value} of its {shares[k]}")
+        if value != held.get((pid, k), 0):
+            problems.append(f"budget of {pid}: slice {k} counts {value}, its lots hold {held.get((pid, k), 0)}")
     return problems
 
 

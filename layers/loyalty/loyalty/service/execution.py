@@ -55,31 +55,17 @@ def execute(member_id: str, key: str, command: Command | None, build: Callable[[
     attempt = 0
     while attempt < MAX_ATTEMPTS:
         try:
-            posting = build()
-        except (BusinessRuleRefused, InvalidRequest, NotFound):
+            response = _stamped(build(), member_id, key, sent, answer)
+        except (BusinessRuleRefused, InvalidRequest, NotFound) as refused:
             # a replay of a request that once succeeded must answer as it did, even if the rule now refuses
-            previous = replay(member_id, key, sent, answer)
-            if previous is not None:
-                return previous
-            raise
-        response = posting.response
-        assert isinstance(response, answer), f"{key} answered {type(response).__name__}, not {answer.__name__}"
-        keyed = next(e for e in posting.entries if e.key == key and e.member_id == member_id)
-        keyed.fingerprint, keyed.response = sent, response.model_dump(mode="json")
-        try:
-            repository.commit(posting)
+            return _replayed_or(refused, replay(member_id, key, sent, answer))
         except KeyAlreadyUsed as used:
             if taken is not None and used.member_id == member_id and used.key != key:
                 taken.add(used.key)  # a concurrent write (or an earlier one) granted it: re-read, without it
                 metrics.add_metric(name="WriteConflict", unit="Count", value=1)
                 backoff(attempt)
                 continue
-            if (used.member_id, used.key) != (member_id, key):
-                raise
-            previous = replay(member_id, key, sent, answer)
-            if previous is not None:
-                return previous
-            raise BusinessRuleRefused(ErrorCode.ALREADY_APPLIED, f"{key} was already applied") from used
+            return _answer_of_applied(used, member_id, key, sent, answer)
         except BudgetShort as short:
             if budget is None:
                 raise
@@ -94,6 +80,32 @@ def execute(member_id: str, key: str, command: Command | None, build: Callable[[
         return response
     logger.warning("gave up after contention", extra={"member_id": member_id, "key": key})
     raise Throttled(ErrorCode.THROTTLED, "too many concurrent changes to this member; retry later")
+
+
+def _stamped(posting: Posting, member_id: str, key: str, sent: str | None, answer: type[T]) -> T:
+    """Commit the posting with its answer and fingerprint on the keyed entry, so that a replay finds both."""
+    response = posting.response
+    assert isinstance(response, answer), f"{key} answered {type(response).__name__}, not {answer.__name__}"
+    keyed = next(e for e in posting.entries if e.key == key and e.member_id == member_id)
+    keyed.fingerprint, keyed.response = sent, response.model_dump(mode="json")
+    repository.commit(posting)
+    return response
+
+
+def _replayed_or(error: Exception, previous: T | None) -> T:
+    if previous is None:
+        raise error
+    return previous
+
+
+def _answer_of_applied(used: KeyAlreadyUsed, member_id: str, key: str, sent: str | None, answer: type[T]) -> T:
+    """The operation's own key was written already: the original answer, or ALREADY_APPLIED if not replayable."""
+    if (used.member_id, used.key) != (member_id, key):
+        raise used
+    previous = replay(member_id, key, sent, answer)
+    if previous is not None:
+        return previous
+    raise BusinessRuleRefused(ErrorCode.ALREADY_APPLIED, f"{key} was already applied") from used
 
 
 def write_unkeyed(build: Callable[[int], Posting]) -> Posting:
