@@ -18,6 +18,11 @@ ENDPOINT ?= http://127.0.0.1:5055
 CLIENT_DIR := build/client
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
+# bytecode: every Python process of a target (pytest's workers, the local run, the fuzzer, the checks) reads the
+# modules the ones before it compiled, from a cache inside the virtualenv: no `__pycache__` in the sources, and an
+# environment's PYTHONDONTWRITEBYTECODE no longer has each process compile the ~1 100 modules it imports afresh
+export PYTHONPYCACHEPREFIX ?= $(CURDIR)/$(VENV)/pycache
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test lint validate openapi openapi-check unit e2e client fuzz contract-only bench import-cost load audit deploy clean \
   consoles chromium screenshots
