@@ -16,8 +16,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from scripts.bench.__main__ import FUNCTIONS, LAYER, TEMPLATE, lambda_environment
-from scripts.bench_support import import_environment, import_once
+from scripts.bench.cold_start import import_environment, import_once, lambda_environment
+from scripts.bench.project import FUNCTIONS, LAYER, TEMPLATE
 
 # what every function needs from its libraries, set up as ours is: Powertools' logger, metrics and tracer
 # (patching botocore), PynamoDB, boto3 and pydantic with its first model built

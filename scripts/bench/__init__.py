@@ -1,6 +1,6 @@
-"""`make bench` (`python -m scripts.bench`, the measurement in `__main__.py`).
+"""`make bench` (`python -m scripts.bench`: `__main__.py` runs the phases of its modules and prints the report).
 
-A package so that the in-process environment is set before `__main__` imports the layer, whose models read the
+A package so that the in-process environment is set before any of its modules imports the layer, whose models read the
 table names when they are defined: Python runs this module before any module of the package."""
 from tests.support.environment import use_in_process_aws
 
