@@ -20,8 +20,9 @@ from scripts.bench.cold_start import import_environment, import_once, lambda_env
 from scripts.bench.project import FUNCTIONS, LAYER, TEMPLATE
 
 # what every function needs from its libraries, set up as ours is: Powertools' logger, metrics and tracer
-# (patching botocore), PynamoDB, boto3 and pydantic with its first model built
-LIBRARIES = ("import loyalty.platform.observability, pynamodb.models, boto3\n"
+# (patching botocore), PynamoDB (with botocore) and pydantic with its first model built; boto3 is imported with a
+# function's first boto3 client (loyalty/platform/clients.py), and most make none
+LIBRARIES = ("import loyalty.platform.observability, pynamodb.models\n"
              "from pydantic import BaseModel\n"
              "type('Probe', (BaseModel,), {'__annotations__': {'a': int}})\n")
 # and an HTTP function's resolver, validating (which builds Powertools' own first model)
@@ -51,7 +52,10 @@ def main() -> None:
               **{name: ("import app", spec.code_dir) for name, spec in sorted(FUNCTIONS.items())}}
     with tempfile.TemporaryDirectory(prefix="import-cost-pycache-") as cache:
         env = {**lambda_environment(), "PYTHONPYCACHEPREFIX": cache}
-        for spec in FUNCTIONS.values():  # compile every module first, as the layer ships it
+        # compile every module first, as the layer ships it (and boto3, as Lambda's runtime does: no function
+        # imports it at its start)
+        import_once("boto3", LAYER, any_dir, env, compile_bytecode=True)
+        for spec in FUNCTIONS.values():
             import_once("app", LAYER, spec.code_dir, env, compile_bytecode=True)
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             counts = dict(zip(probes, pool.map(lambda p: instructions(p[0], p[1], env), probes.values()), strict=True))

@@ -34,7 +34,7 @@ for name, path in json.loads(sys.argv[1]):
     spec = importlib.util.spec_from_file_location(f"app_{name}", path)
     spec.loader.exec_module(importlib.util.module_from_spec(spec))
     seen[name] = sorted(m for m in sys.modules if m.split(".")[0] in ("aws_lambda_powertools", "aws_xray_sdk",
-                                                                      "httpx", "requests", "sqlite3", "pynamodb")
+                                                                      "httpx", "requests", "sqlite3", "pynamodb", "boto3")
                         or m.startswith(("loyalty.answers.", "loyalty.domain.")))
 from loyalty.answers import Answer
 from loyalty.api.schemas import Strict
@@ -93,6 +93,7 @@ def test_imports_stay_narrow() -> None:
     last = list(seen)[-1]
     assert "aws_xray_sdk.ext.botocore.patch" in seen[last]  # tracing really on, as deployed
     assert not NEVER & seen[last]
+    assert "boto3" not in seen[last]  # imported with a function's first boto3 client (platform/clients.py), if any
     for name, modules in seen.items():
         if name not in routed:  # imported before any HTTP function
             assert not {m for m in modules if m.startswith(HTTP_ONLY) and m not in DEFERRED}, name

@@ -1,12 +1,14 @@
 """AWS clients, created once per container (on first use) and injectable: a test installs the clients of its own
-moto account with `use`, instead of resetting module globals."""
+moto account with `use`, instead of resetting module globals.
+
+boto3 is imported with the first client it makes, not at import: most functions only read and write tables
+(PynamoDB's connection, on botocore) and publish through the outbox, so they never make one (the points clock and
+the tier job only for a continuation), and boto3 on top of botocore is an eighth of a bare `import boto3`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
-
-import boto3
-from botocore.config import Config
 
 from .settings import settings
 
@@ -16,9 +18,8 @@ if TYPE_CHECKING:
 RETRIES = 8  # botocore retries throttling with backoff before the service loop sees it
 
 
-@dataclass(frozen=True)
+@dataclass
 class Clients:
-    events: Any  # boto3's EventBridge client
     dynamodb: Connection  # PynamoDB's, for transactions
 
     @classmethod
@@ -28,8 +29,14 @@ class Clients:
         from pynamodb.connection import Connection
 
         s = settings()
-        return cls(events=boto3.client("events", region_name=s.region),
-                   dynamodb=Connection(region=s.region, host=s.dynamodb_endpoint, max_retry_attempts=RETRIES))
+        return cls(dynamodb=Connection(region=s.region, host=s.dynamodb_endpoint, max_retry_attempts=RETRIES))
+
+    @cached_property
+    def events(self) -> Any:
+        """boto3's EventBridge client, made on the first publication (AnnounceFunction's, the jobs')."""
+        import boto3
+
+        return boto3.client("events", region_name=settings().region)
 
 
 _current: Clients | None = None
@@ -40,6 +47,9 @@ def s3() -> Any:
     """boto3's S3 client; SigV4, so that its presigned URLs are accepted in every region."""
     global _s3
     if _s3 is None:
+        import boto3
+        from botocore.config import Config
+
         _s3 = boto3.client("s3", region_name=settings().region, config=Config(signature_version="s3v4"))
     return _s3
 

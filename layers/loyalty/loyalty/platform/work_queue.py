@@ -6,8 +6,6 @@ import os
 from functools import cache
 from typing import Any
 
-import boto3
-
 from .observability import metrics
 from .settings import MissingSettings, settings
 
@@ -20,7 +18,10 @@ class NotQueued(Exception):
 
 @cache
 def _sqs(region: str, endpoint: str | None) -> Any:
-    """One client per container (per endpoint: the local run points it at its embedded moto)."""
+    """One client per container (per endpoint: the local run points it at its embedded moto); boto3 is imported
+    with it, as in `clients`."""
+    import boto3
+
     return boto3.client("sqs", region_name=region, endpoint_url=endpoint)
 
 
