@@ -18,7 +18,7 @@ from types import ModuleType
 
 import pytest
 
-from loyalty import answers
+from loyalty import answers, events
 from loyalty.api import schemas
 from loyalty.platform.deferred_inits import PACKAGES as DEFERRED
 from tests.support.aws import ROOT, TEMPLATE
@@ -40,7 +40,7 @@ from loyalty.answers import Answer
 from loyalty.api.schemas import Strict
 from loyalty.api.triggers import TriggerModel
 from loyalty.domain.program import _Doc
-from loyalty.events import _Part
+from loyalty.events.details import _Part
 built = {m.__name__ for base in (Answer, Strict, TriggerModel, _Doc, _Part) for m in _subclasses(base)
          if m.__pydantic_complete__}
 print(json.dumps({"modules": seen, "built": sorted(built)}))
@@ -112,9 +112,9 @@ def test_the_stream_forwarder_loads_no_rules() -> None:
     assert not {m for m in seen["AnnounceFunction"] if m.startswith(("pynamodb", "aws_lambda_powertools.utilities.parser"))}
 
 
-@pytest.mark.parametrize("package", [answers, schemas], ids=lambda p: p.__name__)
+@pytest.mark.parametrize("package", [answers, schemas, events], ids=lambda p: p.__name__)
 def test_lazy_packages_name_their_submodules(package: ModuleType) -> None:
-    """loyalty.answers and loyalty.api.schemas import a submodule when one of its names is first read: the map,
+    """loyalty.answers, loyalty.api.schemas and loyalty.events import a submodule when one of its names is first read: the map,
     the re-exports mypy reads and what each submodule defines are the same names."""
     defined = {}
     for sub in pkgutil.iter_modules(package.__path__):
@@ -122,6 +122,7 @@ def test_lazy_packages_name_their_submodules(package: ModuleType) -> None:
         tree = ast.parse(Path(module.__file__ or "").read_text())
         names = {n.name for n in tree.body if isinstance(n, ast.ClassDef | ast.FunctionDef)}
         names |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        names |= {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
         defined |= dict.fromkeys((n for n in names if not n.startswith("_")), sub.name)
     assert defined == package.WHERE
     guarded = next(n for n in ast.parse(Path(package.__file__ or "").read_text()).body if isinstance(n, ast.If))

@@ -1,7 +1,6 @@
 """Earning: purchases, activities, their reversal, and the welcome and referral bonuses."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -9,6 +8,7 @@ from typing import Any, Literal
 from .. import answers
 from ..events import ChallengeCompleted, CompletedWindow, PointsAccrued, PointsReversed, ReferralQualified
 from . import challenges, earning
+from .crediting import bonus_lot, credit_lot
 from .errors import BusinessRuleRefused, ErrorCode, InvalidRequest
 from .figures import count_active
 from .ledger import BudgetDraw, Claim, Command, LedgerEntry, Lot, Posting, PromotionGrant, entry_key
@@ -53,31 +53,6 @@ class ReversalCommand(Command):
     reversal_id: str
     transaction_id: str
     amount_minor: int | None  # None: everything not yet refunded
-
-
-def credit_lot(member: MemberState, lot: Lot) -> None:
-    """Put what is left of a lot into its expiry-date bucket and remember where it starts there."""
-    points = lot.points - lot.reversed_points
-    lot.segments = {}
-    credit_days(member, lot, {lot.expires_on: points} if points else {})
-
-
-def credit_days(member: MemberState, lot: Lot, points_by_day: Mapping[str, int]) -> None:
-    """Put a lot spread over several expiry dates (a transfer's, an import's) into their buckets, soonest first,
-    and remember where it starts in each."""
-    for day, points in sorted(points_by_day.items()):
-        lot.segments[day] = [points, member.wallet.credit(day, points)]
-
-
-def bonus_lot(program: Program, member: MemberState, lot_id: str, source: str, points: int, now: datetime,
-              qualifying: bool) -> Lot:
-    lot = Lot(member.member_id, lot_id, source, points, now, expiry_date(now, program.expiry_days), "available",
-              qualifying=qualifying)
-    credit_lot(member, lot)
-    member.lifetime += points
-    if qualifying:
-        member.add_qualifying(program, now.date(), points, now.date())
-    return lot
 
 
 def _grant(program: Program, member: MemberState, done: challenges.Completion, posting: Posting) -> None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
 from .. import answers
-from .earning import Purchase
 from .program import (
     ActivityGoal,
     CategoriesGoal,
@@ -26,6 +25,9 @@ from .program import (
     StreakGoal,
 )
 from .timeutil import iso
+
+if TYPE_CHECKING:  # a purchase is only passed through here: the points clock and the reads need no earning rules
+    from .earning import Purchase
 
 CHECKIN = "checkin"
 WindowKind = Literal["calendar_month", "days", "challenge"]

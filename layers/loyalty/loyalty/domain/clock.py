@@ -15,7 +15,7 @@ from ..events import (
     notice_id,
 )
 from . import profile, tiers
-from .accrual import credit_lot
+from .crediting import credit_lot
 from .ledger import LedgerEntry, Lot, Posting, entry_key
 from .member import MemberState
 from .program import Program

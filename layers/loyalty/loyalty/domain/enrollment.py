@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..events import MemberEnrolled
-from .accrual import bonus_lot
+from .crediting import bonus_lot
 from .errors import BusinessRuleRefused, ErrorCode
 from .ledger import LedgerEntry, Posting, entry_key
 from .member import MemberState

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from ..events import MemberImported
 from . import tiers
-from .accrual import credit_days
+from .crediting import credit_days
 from .errors import BusinessRuleRefused, ErrorCode, InvalidRequest
 from .ledger import Command, LedgerEntry, Lot, Posting, entry_key
 from .member import MemberState

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from ..events import PointsAccrued
-from .accrual import bonus_lot
+from .crediting import bonus_lot
 from .errors import ErrorCode, Forbidden
 from .ledger import LedgerEntry, Posting, entry_key
 from .member import MemberState

@@ -17,7 +17,7 @@ from ..answers import (
     TransferAnswer,
 )
 from ..events import PointsAdjusted, PointsRedeemed, PointsTransferred, RedemptionCancelled
-from .accrual import bonus_lot, credit_days
+from .crediting import bonus_lot, credit_days
 from .errors import BusinessRuleRefused, ErrorCode, NotFound
 from .figures import count_active, count_redemption
 from .ledger import Command, LedgerEntry, Lot, Posting, StockChange, entry_key
