@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from loyalty.answers import AccrualAnswer, ReferralAnswer, ReversalAnswer
+from loyalty.api.earning_triggers import ReferralQualifiedEvent
 from loyalty.api.payment_events import CapturedEvent, RefundedEvent
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
 from loyalty.api.schemas import AccrualRequest, Id, ReversalRequest, accrual_command
-from loyalty.api.triggers import ReferralQualifiedEvent
 from loyalty.domain.accrual import ReversalCommand
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import accruals

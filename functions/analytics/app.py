@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from loyalty.api.triggers import FiguresWrite
+from loyalty.api.stream_images import FiguresWrite
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import analytics
 

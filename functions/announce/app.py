@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
-from loyalty.api.triggers import MemberWrite
+from loyalty.api.stream_images import MemberWrite
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import announcements
 

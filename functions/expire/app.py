@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.api.triggers import PointsClockContinuedEvent, ScheduledRun
+from loyalty.api.job_triggers import PointsClockContinuedEvent
+from loyalty.api.triggers import ScheduledRun
 from loyalty.domain.timeutil import iso
 from loyalty.events import PointsClockContinued
 from loyalty.platform import bus

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from loyalty.answers import ExportAccepted, ExportStatus
+from loyalty.api.job_triggers import ExportRequestedEvent
 from loyalty.api.resolver import caller, http_resolver, responses
 from loyalty.api.schemas import ExportRequest, Id
-from loyalty.api.triggers import ExportRequestedEvent, ScheduledRun
+from loyalty.api.triggers import ScheduledRun
 from loyalty.domain.export_jobs import ExportJob
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import exports

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from loyalty.answers import ImportAnswer, ImportRefusalsPage, ImportStatus, ImportUpload
+from loyalty.api.job_triggers import ImportContinuedEvent
 from loyalty.api.resolver import caller, http_resolver, responses
 from loyalty.api.schemas import Id, ImportRequest, ImportUploadRequest, member_of_line
-from loyalty.api.triggers import ImportContinuedEvent
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import importer
 from loyalty.service.common import utcnow

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.api.triggers import PointsAccruedEvent, ScheduledRun
+from loyalty.api.earning_triggers import PointsAccruedEvent
+from loyalty.api.triggers import ScheduledRun
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import jobs
 

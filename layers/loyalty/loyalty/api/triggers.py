@@ -3,16 +3,17 @@
 AWS sends the full EventBridge envelope (version, id, source, account, region, resources...); SAM CLI's
 `sam local generate-event cloudwatch scheduled-event` leaves `version` out, and a hand-made event may leave out
 more. So each model requires only what a handler reads and ignores the rest. The details this service publishes
-are parsed with the very models they were published with (loyalty.events), so a consumer takes what is sent."""
+are parsed with the very models they were published with (loyalty.events), so a consumer takes what is sent.
+
+Here the schedules' events and the bus envelope; the bus events of each kind of detail and the stream images are
+modules of their own (payment_events, earning_triggers, job_triggers, stream_images), so that a function defines
+the triggers it takes and the events they carry, not all of them, at its cold start."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Json, TypeAdapter
-
-from ..domain.figures import WriteFigures
-from ..events import ExportRequested, ImportContinued, PointsAccrued, PointsClockContinued, ReferralQualified
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 DetailT = TypeVar("DetailT", bound=BaseModel)
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(AwareDatetime, config=ConfigDict(defer_build=True))
@@ -50,53 +51,3 @@ class BusEvent(TriggerModel, Generic[DetailT]):
     detail_type: str = Field(alias="detail-type")
     time: AwareDatetime
     detail: DetailT
-
-
-class PointsAccruedEvent(BusEvent[PointsAccrued]):
-    detail_type: Literal["PointsAccrued"] = Field(alias="detail-type")
-
-
-class ReferralQualifiedEvent(BusEvent[ReferralQualified]):
-    detail_type: Literal["ReferralQualified"] = Field(alias="detail-type")
-
-    @property
-    def qualified_at(self) -> datetime:
-        """The referee's qualifying purchase: the bonus is dated then, not when the event was delivered."""
-        return instant(self.detail.qualified_at)
-
-
-class PointsClockContinuedEvent(BusEvent[PointsClockContinued]):
-    detail_type: Literal["PointsClockContinued"] = Field(alias="detail-type")
-
-    @property
-    def run_time(self) -> datetime:
-        """The interrupted run's time: the continuation runs as of it, not as of its own delivery."""
-        return instant(self.detail.time)
-
-
-class ExportRequestedEvent(BusEvent[ExportRequested]):
-    detail_type: Literal["ExportRequested"] = Field(alias="detail-type")
-
-
-class ImportContinuedEvent(BusEvent[ImportContinued]):
-    detail_type: Literal["ImportContinued"] = Field(alias="detail-type")
-
-
-class MemberWrite(TriggerModel):
-    """A stream record's new image of a Members item that carries an outbox: the events of the write that
-    produced `version` (their ids are <member_id>/<version>/<position>, so both are needed)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    member_id: str = Field(min_length=1)
-    version: int  # a stream image's numbers are Decimals; an integral one is taken, a fraction refused
-    outbox: str
-
-
-class FiguresWrite(TriggerModel):
-    """A stream record's new image of a Members item that carries figures (domain.figures.WriteFigures), as the
-    analytics consumer counts it: once per member and version."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    member_id: str = Field(min_length=1)
-    version: int
-    figures: Json[WriteFigures]
