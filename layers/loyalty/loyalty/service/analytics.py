@@ -13,7 +13,7 @@ from ..platform.observability import metrics
 from ..platform.program_source import current_program
 from ..storage import analytics_store
 from ..storage.analytics_store import MAX_ITEMS, Contribution, MarkMoved
-from ..storage.repository import ConcurrentChange
+from ..storage.conflicts import ConcurrentChange
 from .execution import MAX_ATTEMPTS, backoff
 
 Parts = tuple[dict[str, int], dict[str, int], dict[str, tuple[int, int]]]  # domain.figures.split of a write's counts

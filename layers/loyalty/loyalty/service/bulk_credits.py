@@ -20,7 +20,7 @@ from ..platform import work_queue
 from ..platform.observability import logger, metrics
 from ..platform.program_source import current_program
 from ..storage import bulk_store
-from ..storage.repository import ConcurrentChange
+from ..storage.conflicts import ConcurrentChange
 from . import execution
 from .common import member_or_404
 from .execution import MAX_ATTEMPTS, execute, fingerprint

@@ -8,7 +8,7 @@ from ..answers import PublicProgram, RewardListing, RewardsPage
 from ..domain.errors import ErrorCode, InvalidRequest
 from ..domain.program import Reward
 from ..platform.program_source import current_program
-from ..storage import repository
+from ..storage import stock_counts
 
 
 def rewards(limit: int, cursor: str | None) -> RewardsPage:
@@ -16,7 +16,7 @@ def rewards(limit: int, cursor: str | None) -> RewardsPage:
     catalog = current_program().rewards
     start = 0 if cursor is None else _resume(catalog, cursor)
     page = catalog[start:start + limit]
-    used = repository.stock_used_of([r.reward_id for r in page if r.stock is not None])
+    used = stock_counts.stock_used_of([r.reward_id for r in page if r.stock is not None])
     items = [RewardListing(**r.model_dump(), stock_left=None if r.stock is None else max(0, r.stock - used[r.reward_id]))
              for r in page]
     end = start + len(page)

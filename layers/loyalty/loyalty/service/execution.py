@@ -14,7 +14,7 @@ from ..domain.errors import BusinessRuleRefused, ErrorCode, InvalidRequest, NotF
 from ..domain.ledger import Command, Posting
 from ..platform.observability import logger, metrics
 from ..storage import repository
-from ..storage.repository import BudgetShort, ConcurrentChange, KeyAlreadyUsed
+from ..storage.conflicts import BudgetShort, ConcurrentChange, KeyAlreadyUsed
 from .budgets import SliceChooser
 
 MAX_ATTEMPTS = 30

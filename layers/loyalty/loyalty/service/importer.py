@@ -28,8 +28,8 @@ from ..events import ImportContinued
 from ..platform import bus
 from ..platform.program_source import current_program
 from ..storage import import_store, repository
+from ..storage.conflicts import ConcurrentChange, KeyAlreadyUsed
 from ..storage.import_store import FileChanged, Refused
-from ..storage.repository import ConcurrentChange, KeyAlreadyUsed
 from .execution import MAX_ATTEMPTS, backoff, fingerprint
 from .members import new_referral_code
 

@@ -16,7 +16,7 @@ from ..events import PointsClockContinued
 from ..platform import bus
 from ..platform.program_source import current_program
 from ..storage import repository
-from ..storage.repository import KeyAlreadyUsed
+from ..storage.conflicts import KeyAlreadyUsed
 from .common import member_or_404
 from .execution import write_unkeyed
 

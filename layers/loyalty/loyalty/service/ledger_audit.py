@@ -5,7 +5,7 @@ from ..domain import audit, bulk_credit
 from ..domain.ledger import LedgerEntry, Lot
 from ..domain.program import MAX_BUDGET_SLICES
 from ..platform.program_source import current_program
-from ..storage import bulk_store, repository
+from ..storage import bulk_store, repository, stock_counts
 
 
 def audit_member(member_id: str) -> tuple[list[str], list[LedgerEntry], list[Lot]]:
@@ -35,7 +35,7 @@ def audit_all() -> tuple[int, list[str]]:
         promoted += [lot for lot in lots if lot.promotions]
         for credit_id in filter(None, (bulk_credit.credit_of(e.key) for e in entries)):
             bulk.setdefault(credit_id, []).append(member_id)
-    used = {r.reward_id: repository.stock_used(r.reward_id) for r in program.rewards if r.stock is not None}
+    used = {r.reward_id: stock_counts.stock_used(r.reward_id) for r in program.rewards if r.stock is not None}
     problems += audit.check_stock(program, used, stock_entries)
     drawn = {p.promotion_id: repository.budget_drawn(p.promotion_id, MAX_BUDGET_SLICES)
              for p in program.promotions if p.budget_points is not None}

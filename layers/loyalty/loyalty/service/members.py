@@ -10,7 +10,7 @@ from ..domain.errors import BusinessRuleRefused, ErrorCode, NotFound
 from ..domain.ledger import Posting
 from ..platform.program_source import current_program
 from ..storage import repository
-from ..storage.repository import ConcurrentChange, KeyAlreadyUsed
+from ..storage.conflicts import ConcurrentChange, KeyAlreadyUsed
 from .common import member_or_404
 from .execution import write_unkeyed
 

@@ -16,8 +16,8 @@ from ..domain.program import Program, held_tiers, removed_tiers, summarize, vali
 from ..domain.timeutil import iso
 from ..platform import program_source
 from ..storage import analytics_store, program_store
+from ..storage.conflicts import ConcurrentChange
 from ..storage.program_store import DocumentTooLarge, Revision, RevisionTaken
-from ..storage.repository import ConcurrentChange
 from .execution import MAX_ATTEMPTS, backoff
 
 SEED_AUTHOR = "seed"

@@ -18,8 +18,8 @@ from pynamodb.transactions import TransactWrite
 
 from ..platform.clients import clients
 from ..platform.settings import settings
+from .conflicts import ConcurrentChange
 from .models import table_meta
-from .repository import ConcurrentChange
 
 MAX_ITEMS = 100  # DynamoDB's limit of items in one transaction
 

@@ -24,9 +24,9 @@ from pynamodb.transactions import TransactWrite
 from ..domain.bulk_credit import BulkCreditJob, Outcome
 from ..platform.clients import clients
 from ..platform.settings import settings
+from .conflicts import ConcurrentChange
 from .models import MemberItem, table_meta
 from .packing import unpack_state
-from .repository import ConcurrentChange
 
 _ENV = settings()
 

@@ -16,8 +16,8 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..platform.clients import clients
+from .conflicts import ConcurrentChange
 from .models import ProgramHeadItem, ProgramRevisionItem
-from .repository import ConcurrentChange
 
 HEAD = "program"
 MAX_ITEM_BYTES = 400 * 1024  # DynamoDB's limit for one item

@@ -16,34 +16,14 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import BusinessRuleRefused, ErrorCode, InvalidRequest
 from ..domain.figures import WriteFigures
-from ..domain.ledger import BudgetDraw, LedgerEntry, Lot, Posting
+from ..domain.ledger import LedgerEntry, Lot, Posting
 from ..domain.member import MemberState
 from ..events import to_outbox
 from ..platform.clients import clients
+from .conflicts import BudgetShort, ConcurrentChange, KeyAlreadyUsed
 from .mapping import entry_from_item, entry_to_item, lot_from_item, lot_update, member_from_item, member_to_item
 from .models import SHARDS, ClaimItem, CounterItem, LedgerItem, MemberItem
 from .packing import pack_json, unpack_json
-
-
-class KeyAlreadyUsed(Exception):
-    """The idempotency key of a ledger entry was already written: the operation is a replay."""
-
-    def __init__(self, member_id: str, key: str) -> None:
-        super().__init__(f"{member_id}/{key}")
-        self.member_id = member_id
-        self.key = key
-
-
-class ConcurrentChange(Exception):
-    """Another writer changed the member (or the transaction collided): re-read and try again."""
-
-
-class BudgetShort(Exception):
-    """A promotion's budget slice could not cover a draw: build the posting again, elsewhere or without it."""
-
-    def __init__(self, draw: BudgetDraw) -> None:
-        super().__init__(f"{draw.promotion_id} slice {draw.slice}: {draw.points} points")
-        self.draw = draw
 
 
 def get_member(member_id: str) -> MemberState | None:
@@ -182,19 +162,6 @@ def claim_holder(key: str) -> str | None:
         return None
 
 
-def stock_used(reward_id: str) -> int:
-    try:
-        return int(CounterItem.get(f"stock#{reward_id}", consistent_read=True).value or 0)
-    except DoesNotExist:
-        return 0
-
-
-def stock_used_of(reward_ids: list[str]) -> dict[str, int]:
-    """Units handed out of each reward, in one BatchGetItem (a page of the catalog)."""
-    used = dict.fromkeys(reward_ids, 0)
-    for item in CounterItem.batch_get([f"stock#{r}" for r in reward_ids], consistent_read=True):
-        used[item.pk.split("#", 1)[1]] = int(item.value or 0)
-    return used
 def _budget_key(promotion_id: str, slice_: int) -> str:
     return f"budget#{promotion_id}#{slice_}"
 
