@@ -2,12 +2,14 @@
 counted and completed, each in one account whose program document holds them."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from loyalty.service import budgets
 from loyalty.storage.models import CounterItem
 from scripts.bench.measuring import Bench, Figures, Operation
+from scripts.bench.project import Event
 from scripts.bench.request_phase import as_service, purchase
 from scripts.bench.seeding import fresh_account
 from tests.support.aws import program_document, put_program
@@ -56,24 +58,23 @@ def forget_short_slices(i: int) -> None:
     budgets.given_back()
 
 
+def promoted_accrual(member: str, prefix: str, sku: str) -> Callable[[int], Event]:
+    """The i-th purchase of `sku` by `member` (formatted with i), each with a transaction id of its own."""
+    return lambda i: as_service("POST", f"/v1/members/{member.format(i=i)}/accruals",
+                                promoted_purchase(f"{prefix}-{i}", sku))
+
+
 def promotion_operations() -> list[Operation]:
     return [
-        Operation("accrue purchase, no promotion", lambda i: as_service(
-            "POST", f"/v1/members/{PROMOTED}/accruals", promoted_purchase(f"n-{i}", "OTHER"))),
-        Operation("accrue purchase, a promotion", lambda i: as_service(
-            "POST", f"/v1/members/{PROMOTED}/accruals", promoted_purchase(f"d-{i}", "PROMO-1"))),
-        Operation("accrue purchase, a budgeted promotion", lambda i: as_service(
-            "POST", f"/v1/members/{BUDGETED}/accruals", promoted_purchase(f"b-{i}", "PROMO-2"))),
-        Operation("accrue purchase, spent budget (1st in a container)", lambda i: as_service(
-            "POST", f"/v1/members/{BUDGETED}/accruals", promoted_purchase(f"s-{i}", "PROMO-3")),
-            before=forget_short_slices),
-        Operation("accrue purchase, spent budget (later)", lambda i: as_service(
-            "POST", f"/v1/members/{BUDGETED}/accruals", promoted_purchase(f"l-{i}", "PROMO-3"))),
-        Operation("accrue purchase, 2 challenges counted", lambda i: as_service(
-            "POST", f"/v1/members/{PROMOTED}/accruals", promoted_purchase(f"c-{i}", "OTHER"))),
-        Operation("accrue purchase completing a challenge", lambda i: as_service(
-            "POST", f"/v1/members/challenger-{i}/accruals", promoted_purchase(f"f-{i}", "OTHER")),
-            before=enroll_challenger),
+        Operation("accrue purchase, no promotion", promoted_accrual(PROMOTED, "n", "OTHER")),
+        Operation("accrue purchase, a promotion", promoted_accrual(PROMOTED, "d", "PROMO-1")),
+        Operation("accrue purchase, a budgeted promotion", promoted_accrual(BUDGETED, "b", "PROMO-2")),
+        Operation("accrue purchase, spent budget (1st in a container)", promoted_accrual(BUDGETED, "s", "PROMO-3"),
+                  before=forget_short_slices),
+        Operation("accrue purchase, spent budget (later)", promoted_accrual(BUDGETED, "l", "PROMO-3")),
+        Operation("accrue purchase, 2 challenges counted", promoted_accrual(PROMOTED, "c", "OTHER")),
+        Operation("accrue purchase completing a challenge", promoted_accrual("challenger-{i}", "f", "OTHER"),
+                  before=enroll_challenger),
     ]
 
 
