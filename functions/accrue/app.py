@@ -10,6 +10,7 @@ from loyalty.api.payment_events import CapturedEvent, RefundedEvent
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
 from loyalty.api.schemas import AccrualRequest, Id, ReversalRequest, accrual_command
 from loyalty.domain.accrual import ReversalCommand
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import accruals
 from loyalty.service.common import utcnow
@@ -67,3 +68,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "requestContext" in event:
         return app.resolve(event, context)
     return on_bus_event(event).model_dump(mode="json")
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

@@ -8,6 +8,7 @@ from loyalty.answers import AccrualSimulation, AdjustmentAnswer, Analytics, Prog
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
 from loyalty.api.schemas import AccrualSimulationRequest, AdjustmentRequest, Day, Id, ProgramEdit, accrual_command
 from loyalty.domain.spending import AdjustmentCommand
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import accruals, admin, analytics, program_admin
 from loyalty.service.common import utcnow
@@ -86,3 +87,6 @@ def post_accrual_simulation(body: Annotated[AccrualSimulationRequest, Body()]) -
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from loyalty.api.stream_images import FiguresWrite
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import analytics
 
@@ -37,3 +38,6 @@ def handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict[str, Any
     counted = analytics.consume(writes)
     metrics.add_metric(name="WritesCounted", unit="Count", value=counted)
     return {"records": len(list(event.records)), "counted": counted}
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

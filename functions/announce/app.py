@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from loyalty.platform.record_batches import BatchProcessor, EventType, PartialItemFailureResponse, process_partial_response
 
 from loyalty.api.stream_images import MemberWrite
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import announcements
 
@@ -38,3 +38,6 @@ def announce_record(record: DynamoDBRecord) -> int:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=announce_record, processor=processor,
                                     context=context)
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from loyalty.platform.record_batches import BatchProcessor, EventType, process_partial_response
 
 from loyalty.answers import BulkCredit
 from loyalty.api.resolver import caller, http_resolver, responses
 from loyalty.api.schemas import BulkCreditRequest, BulkCreditWork, Id, MembersChunk, SegmentPage
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import bulk_credits
 from loyalty.service.common import utcnow
@@ -59,3 +60,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return dict(process_partial_response(event=event, record_handler=lambda record: work(record, context),
                                              processor=processor, context=context))
     return app.resolve(event, context)
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import loyalty
 from loyalty.answers import PublicProgram, RewardsPage
 from loyalty.api.resolver import http_resolver, responses
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import catalog
 
@@ -65,3 +66,6 @@ def get_docs() -> Response[str]:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

@@ -9,6 +9,7 @@ from loyalty.api.triggers import ScheduledRun
 from loyalty.domain.timeutil import iso
 from loyalty.events import PointsClockContinued
 from loyalty.platform import bus
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import clock_lag, logger, metrics, tracer
 from loyalty.service import jobs
 from loyalty.service.common import utcnow
@@ -31,3 +32,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     else:
         bus.publish([PointsClockContinued(time=iso(now))])
     return {"time": iso(now), **report.as_dict()}
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

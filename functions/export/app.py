@@ -11,6 +11,7 @@ from loyalty.api.resolver import caller, http_resolver, responses
 from loyalty.api.schemas import ExportRequest, Id
 from loyalty.api.triggers import ScheduledRun
 from loyalty.domain.export_jobs import ExportJob
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import exports
 from loyalty.service.common import utcnow
@@ -60,3 +61,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "routeKey" in event:
         return app.resolve(event, context)
     return _run(event, context)
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

@@ -8,6 +8,7 @@ from loyalty.answers import ImportAnswer, ImportRefusalsPage, ImportStatus, Impo
 from loyalty.api.job_triggers import ImportContinuedEvent
 from loyalty.api.resolver import caller, http_resolver, responses
 from loyalty.api.schemas import Id, ImportRequest, ImportUploadRequest, member_of_line
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import importer
 from loyalty.service.common import utcnow
@@ -75,3 +76,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("detail-type") == "ImportContinued":
         return continue_import(event, context)
     return app.resolve(event, context)
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from loyalty.answers import HistoryPage, MemberView
 from loyalty.api.resolver import caller, http_resolver, responses
 from loyalty.api.schemas import Id
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import members
 from loyalty.service.common import utcnow
@@ -41,3 +42,6 @@ def get_history(member_id: Annotated[Id, Path()],
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from loyalty.answers import MemberExport, MemberView
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
 from loyalty.api.schemas import Id, StatusChangeRequest
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import privacy
 from loyalty.service.common import utcnow
@@ -55,3 +56,6 @@ def delete_member(member_id: Annotated[Id, Path()]) -> MemberView:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

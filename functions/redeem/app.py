@@ -7,6 +7,7 @@ from loyalty.answers import CancellationAnswer, RedemptionAnswer
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
 from loyalty.api.schemas import Id, RedemptionRequest
 from loyalty.domain.spending import RedemptionCommand
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import redemptions
 from loyalty.service.common import utcnow
@@ -40,3 +41,6 @@ def post_cancellation(member_id: Annotated[Id, Path()], redemption_id: Annotated
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

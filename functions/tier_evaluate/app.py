@@ -5,6 +5,7 @@ from typing import Any
 
 from loyalty.api.earning_triggers import PointsAccruedEvent
 from loyalty.api.triggers import ScheduledRun
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import jobs
 
@@ -21,3 +22,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return {"member_id": accrued.detail.member_id, "changed": changed}
     review = ScheduledRun.model_validate(event)  # "now" is the schedule's time, never the clock
     return jobs.review_tiers(review.time, context.get_remaining_time_in_millis).as_dict()
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

@@ -7,6 +7,7 @@ from loyalty.answers import TransferAnswer
 from loyalty.api.resolver import WRITE_ERRORS, caller, http_resolver, responses
 from loyalty.api.schemas import Id, TransferRequest
 from loyalty.domain.spending import TransferCommand
+from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import transfers
 from loyalty.service.common import utcnow
@@ -32,3 +33,6 @@ def post_transfer(member_id: Annotated[Id, Path()], body: Annotated[TransferRequ
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+init_done()  # the end of the init phase: platform/init_phase.py

@@ -7,6 +7,7 @@ on and patches)."""
 from __future__ import annotations
 
 import ast
+import gc
 import importlib
 import json
 import os
@@ -21,6 +22,7 @@ import pytest
 from loyalty import answers, events
 from loyalty.api import schemas
 from loyalty.platform.deferred_inits import PACKAGES as DEFERRED
+from loyalty.platform.init_phase import init_begins, init_done
 from tests.support.aws import ROOT, TEMPLATE
 
 _PROBE = """
@@ -33,7 +35,7 @@ seen = {}
 for name, path in json.loads(sys.argv[1]):
     spec = importlib.util.spec_from_file_location(f"app_{name}", path)
     spec.loader.exec_module(importlib.util.module_from_spec(spec))
-    seen[name] = sorted(m for m in sys.modules if m.split(".")[0] in ("aws_lambda_powertools", "aws_xray_sdk",
+    seen[name] = sorted(m for m in sys.modules if m.split(".")[0] in ("aws_lambda_powertools", "aws_xray_sdk", "asyncio",
                                                                       "httpx", "requests", "sqlite3", "pynamodb", "boto3")
                         or m.startswith(("loyalty.answers.", "loyalty.domain.")))
 from loyalty.answers import Answer
@@ -43,7 +45,8 @@ from loyalty.domain.program import _Doc
 from loyalty.events.details import _Part
 built = {m.__name__ for base in (Answer, Strict, TriggerModel, _Doc, _Part) for m in _subclasses(base)
          if m.__pydantic_complete__}
-print(json.dumps({"modules": seen, "built": sorted(built)}))
+import gc
+print(json.dumps({"modules": seen, "built": sorted(built), "collector": [gc.isenabled(), gc.get_freeze_count()]}))
 """
 # X-Ray's patch_all imports every library it can patch that is installed (httpx and requests are, in the dev
 # virtualenv): the tracer patches botocore only
@@ -63,10 +66,10 @@ UNUSED_POWERTOOLS = tuple(f"aws_lambda_powertools.{m}" for m in (
     "event_handler.openapi.models"))
 
 
-def imported_by_each(only: str | None = None) -> tuple[dict[str, set[str]], set[str]]:
+def imported_by_each(only: str | None = None) -> tuple[dict[str, set[str]], set[str], list[int]]:
     """{function: modules loaded once it and the ones before it were imported}, non-HTTP functions first (or
-    `only` that one); and the models of the answers, requests, events and program that are built (schema made)
-    at import."""
+    `only` that one); the models of the answers, requests, events and program that are built (schema made)
+    at import; and, once all are imported, [garbage collector on, objects frozen]."""
     routed = {r.function for r in TEMPLATE.routes()}
     order = sorted((s for s in TEMPLATE.functions().values() if only in (None, s.logical_id)),
                    key=lambda s: (s.logical_id in routed, s.logical_id))
@@ -80,15 +83,17 @@ def imported_by_each(only: str | None = None) -> tuple[dict[str, set[str]], set[
     done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(specs)], env=env, cwd=ROOT,
                           capture_output=True, text=True, check=True)
     found = json.loads(done.stdout)
-    return {name: set(mods) for name, mods in found["modules"].items()}, set(found["built"])
+    return {name: set(mods) for name, mods in found["modules"].items()}, set(found["built"]), found["collector"]
 
 
 def test_imports_stay_narrow() -> None:
-    seen, built = imported_by_each()
+    seen, built, (collecting, frozen) = imported_by_each()
     # answers, requests, triggers, events and the program's parts are built on first use, not at import (all but
     # the resolver's 401 answer, made once at import, and the generic bus envelope, which pydantic completes when
     # it is first parametrized)
     assert built <= {"GatewayMessage", "BusEvent"}
+    # the garbage collector, off for the init phase on Lambda, is on again after it, the init's objects frozen
+    assert collecting and frozen > 10_000
     routed = {r.function for r in TEMPLATE.routes()}
     last = list(seen)[-1]
     assert "aws_xray_sdk.ext.botocore.patch" in seen[last]  # tracing really on, as deployed
@@ -104,7 +109,7 @@ def test_imports_stay_narrow() -> None:
 def test_the_stream_forwarder_loads_no_rules() -> None:
     """AnnounceFunction puts a write's stored events on the bus: its trigger models import neither the domain's
     rules nor any answer (domain.figures, for the analytics trigger's WriteFigures, names the rest in annotations)."""
-    seen, _ = imported_by_each("AnnounceFunction")
+    seen, _, _ = imported_by_each("AnnounceFunction")
     assert {m for m in seen["AnnounceFunction"] if m.startswith(("loyalty.domain.", "loyalty.answers."))} <= {
         "loyalty.domain.errors", "loyalty.domain.figures"}
     # nor PynamoDB (it reads no table), nor the batch utility's pydantic record models (it imports the batch
@@ -130,3 +135,39 @@ def test_lazy_packages_name_their_submodules(package: ModuleType) -> None:
     assert exported == defined
     for name, sub in defined.items():  # and each name read from the package is the submodule's own
         assert getattr(package, name) is getattr(importlib.import_module(f"{package.__name__}.{sub}"), name)
+
+
+def test_the_tracer_brings_no_asyncio() -> None:
+    """X-Ray's SDK on wrapt 1.x (layers/loyalty/requirements.txt): wrapt 2 imports asyncio, 0.28 x a bare `import
+    boto3`. Only the batch utility (AnnounceFunction, BulkCreditFunction) still brings it."""
+    seen, _, _ = imported_by_each("AccrueFunction")
+    assert "aws_xray_sdk.ext.botocore.patch" in seen["AccrueFunction"]
+    assert "asyncio" not in seen["AccrueFunction"]
+
+
+def test_each_function_ends_its_init_phase() -> None:
+    """Every function's `app` ends with `init_done()` (platform/init_phase.py): on Lambda the layer turns the
+    garbage collector off for the init phase, and a function that forgot would run its invocations without it."""
+    for spec in TEMPLATE.functions().values():
+        last = ast.parse((spec.code_dir / "app.py").read_text()).body[-1]
+        assert ast.unparse(last) == "init_done()", spec.logical_id
+
+
+def test_the_init_phase_runs_without_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", str(ROOT))
+    try:
+        init_begins()
+        assert not gc.isenabled()
+        made = [[n] for n in range(1000)]
+        init_done()
+        assert gc.isenabled() and gc.get_freeze_count() >= len(made)
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_off_lambda_the_collector_stays_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LAMBDA_TASK_ROOT", raising=False)
+    init_begins()
+    init_done()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
