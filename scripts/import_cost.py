@@ -47,6 +47,8 @@ def main() -> None:
     routed = {route.function for route in TEMPLATE.routes()}
     any_dir = next(iter(FUNCTIONS.values())).code_dir
     probes = {"empty interpreter": ("pass", any_dir), "import boto3": ("import boto3", any_dir),
+              # boto3 as a function's init imports it (platform/init_phase.py), for comparison
+              "import boto3, collector off": ("import gc; gc.disable(); import boto3", any_dir),
               "libraries (event function)": (LIBRARIES, any_dir),
               "libraries (HTTP function)": (LIBRARIES + RESOLVER, any_dir),
               **{name: ("import app", spec.code_dir) for name, spec in sorted(FUNCTIONS.items())}}
