@@ -19,10 +19,12 @@ from types import ModuleType
 
 import pytest
 
+from local.template import FunctionSpec
 from loyalty import answers, events
 from loyalty.api import schemas
+from loyalty.platform import init_phase
 from loyalty.platform.deferred_inits import PACKAGES as DEFERRED
-from loyalty.platform.init_phase import init_begins, init_done
+from loyalty.platform.init_phase import PLATFORM, ROOM_SLOTS, init_begins, init_done
 from tests.support.aws import ROOT, TEMPLATE
 
 _PROBE = """
@@ -37,7 +39,7 @@ for name, path in json.loads(sys.argv[1]):
     spec.loader.exec_module(importlib.util.module_from_spec(spec))
     seen[name] = sorted(m for m in sys.modules if m.split(".")[0] in ("aws_lambda_powertools", "aws_xray_sdk", "asyncio",
                                                                       "httpx", "requests", "sqlite3", "pynamodb", "boto3")
-                        or m.startswith(("loyalty.answers.", "loyalty.domain.")))
+                        or m.startswith(("loyalty.answers.", "loyalty.domain.", "loyalty.platform.")))
 from loyalty.answers import Answer
 from loyalty.api.schemas import Strict
 from loyalty.api.triggers import TriggerModel
@@ -168,6 +170,35 @@ def test_the_init_phase_runs_without_the_collector(monkeypatch: pytest.MonkeyPat
 
 def test_off_lambda_the_collector_stays_on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LAMBDA_TASK_ROOT", raising=False)
+    imported: list[str] = []
+    monkeypatch.setattr(init_phase, "import_module", imported.append)
     init_begins()
     init_done()
     assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert not imported  # the tests and the local run import the platform module as any other
+
+
+def test_the_platform_module_is_imported_with_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Lambda the layer imports the platform module from a frame that reserves ROOM_SLOTS of CPython's data
+    stack (64 KiB), so that what it imports calls nothing at a chunk's edge (platform/init_phase.py)."""
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", str(ROOT))
+    imported: list[tuple[str, int]] = []
+    monkeypatch.setattr(init_phase, "import_module",
+                        lambda name: imported.append((name, sys._getframe(1).f_code.co_stacksize)))
+    try:
+        init_begins()
+    finally:
+        gc.enable()
+    assert imported == [(PLATFORM, ROOM_SLOTS)] and ROOM_SLOTS * 8 == 64 * 1024
+
+
+@pytest.mark.parametrize("spec", TEMPLATE.functions().values(), ids=lambda s: s.logical_id)
+def test_every_function_imports_the_platform_module(spec: FunctionSpec) -> None:
+    """What the layer imports with room on Lambda is a module each function loads anyway (here off Lambda,
+    where the layer imports nothing ahead): no function loads more for it."""
+    env = {**os.environ, **spec.environment, "AWS_REGION": "us-east-1",
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "loyalty"), str(spec.code_dir)])}
+    env.pop("LAMBDA_TASK_ROOT", None)
+    done = subprocess.run([sys.executable, "-c", f"import app, sys; print({PLATFORM!r} in sys.modules)"],
+                          env=env, cwd=spec.code_dir, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"
