@@ -12,7 +12,7 @@ from statistics import median
 
 from scripts.bench.project import FUNCTIONS, LAYER, progress
 
-COLD_REPEAT = 11  # fresh interpreters per function, by default
+COLD_REPEAT = 21  # fresh interpreters per function, by default: a median of 21 turns moves less with the machine
 
 _IMPORT_PROBE = """
 import time
