@@ -47,7 +47,7 @@ def main() -> None:
     routed = {route.function for route in TEMPLATE.routes()}
     any_dir = next(iter(FUNCTIONS.values())).code_dir
     probes = {"empty interpreter": ("pass", any_dir), "import boto3": ("import boto3", any_dir),
-              # boto3 as a function's init imports it (platform/init_phase.py), for comparison
+              # boto3 with the collector off, as a function's init runs on Lambda (platform/init_phase.py)
               "import boto3, collector off": ("import gc; gc.disable(); import boto3", any_dir),
               "libraries (event function)": (LIBRARIES, any_dir),
               "libraries (HTTP function)": (LIBRARIES + RESOLVER, any_dir),
