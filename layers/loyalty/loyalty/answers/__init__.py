@@ -19,13 +19,23 @@ if TYPE_CHECKING:  # what mypy sees (`Name as Name`: explicit re-exports); at ru
     )
     from .earned import (
         PromotionPoints as PromotionPoints, Accrual as Accrual, AccrualAnswer as AccrualAnswer, AccrualSimulation as
-        AccrualSimulation, Referral as Referral, ReferralAnswer as ReferralAnswer, Reversal as Reversal, ReversalAnswer as
-        ReversalAnswer
+        AccrualSimulation
+    )
+    from .referrals import (
+        Referral as Referral, ReferralAnswer as ReferralAnswer
+    )
+    from .reversals import (
+        Reversal as Reversal, ReversalAnswer as ReversalAnswer
     )
     from .spent import (
         Redemption as Redemption, RedemptionAnswer as RedemptionAnswer, Cancellation as Cancellation, CancellationAnswer as
-        CancellationAnswer, Transfer as Transfer, TransferAnswer as TransferAnswer, Adjustment as Adjustment, AdjustmentAnswer as
-        AdjustmentAnswer, BulkCredit as BulkCredit
+        CancellationAnswer
+    )
+    from .transferred import (
+        Transfer as Transfer, TransferAnswer as TransferAnswer
+    )
+    from .adjusted import (
+        Adjustment as Adjustment, AdjustmentAnswer as AdjustmentAnswer, BulkCredit as BulkCredit
     )
     from .history import (
         HistoryItem as HistoryItem, HistoryPage as HistoryPage, LedgerRow as LedgerRow, MemberRow as MemberRow, ExportKind as
@@ -54,10 +64,12 @@ if TYPE_CHECKING:  # what mypy sees (`Name as Name`: explicit re-exports); at ru
 WHERE: dict[str, str] = {
     **dict.fromkeys(("Answer",), "base"),
     **dict.fromkeys(("Balance", "NextTier", "ExpiringPoints", "ChallengeStatus", "MemberView"), "views"),
-    **dict.fromkeys(("PromotionPoints", "Accrual", "AccrualAnswer", "AccrualSimulation", "Referral", "ReferralAnswer", "Reversal",
-                     "ReversalAnswer"), "earned"),
-    **dict.fromkeys(("Redemption", "RedemptionAnswer", "Cancellation", "CancellationAnswer", "Transfer", "TransferAnswer",
-                     "Adjustment", "AdjustmentAnswer", "BulkCredit"), "spent"),
+    **dict.fromkeys(("PromotionPoints", "Accrual", "AccrualAnswer", "AccrualSimulation"), "earned"),
+    **dict.fromkeys(("Referral", "ReferralAnswer"), "referrals"),
+    **dict.fromkeys(("Reversal", "ReversalAnswer"), "reversals"),
+    **dict.fromkeys(("Redemption", "RedemptionAnswer", "Cancellation", "CancellationAnswer"), "spent"),
+    **dict.fromkeys(("Transfer", "TransferAnswer"), "transferred"),
+    **dict.fromkeys(("Adjustment", "AdjustmentAnswer", "BulkCredit"), "adjusted"),
     **dict.fromkeys(("HistoryItem", "HistoryPage", "LedgerRow", "MemberRow", "ExportKind", "ExportAccepted", "ExportStatus",
                      "ExportedEntry", "ExportedLot", "MemberExport"), "history"),
     **dict.fromkeys(("PointFlows", "Stats", "DayFigures", "AnalyticsDay", "Money", "TopReward", "Analytics"), "reports"),

@@ -1,4 +1,4 @@
-"""What an accrual, a referral or a reversal answers."""
+"""What an accrual answers, and what a simulation of one would."""
 from __future__ import annotations
 
 from typing import Literal
@@ -33,30 +33,3 @@ class AccrualSimulation(Answer):
     """What an accrual would earn (POST /v1/admin/simulations/accrual); nothing is written."""
 
     accrual: Accrual
-
-
-class Referral(Answer):
-    """The referrer's bonus (paid from the ReferralQualified event, not over HTTP)."""
-
-    transaction_id: str
-    points: int
-    status: Literal["available"]
-    kind: Literal["referral"]
-    referee_id: str
-
-
-class ReferralAnswer(Answer):
-    referral: Referral
-    member: MemberView
-
-
-class Reversal(Answer):
-    reversal_id: str
-    transaction_id: str
-    points: int = Field(description="points taken back (positive)")
-    refunded_minor: int = Field(description="amount refunded so far, minor units")
-
-
-class ReversalAnswer(Answer):
-    reversal: Reversal
-    member: MemberView

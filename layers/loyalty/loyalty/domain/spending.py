@@ -6,16 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from ..answers import (
-    Adjustment,
-    AdjustmentAnswer,
-    Cancellation,
-    CancellationAnswer,
-    Redemption,
-    RedemptionAnswer,
-    Transfer,
-    TransferAnswer,
-)
+from .. import answers  # read as each operation answers: a function loads the answers it serves, not all
 from ..events import PointsAdjusted, PointsRedeemed, PointsTransferred, RedemptionCancelled
 from .crediting import bonus_lot, credit_days
 from .errors import BusinessRuleRefused, ErrorCode, NotFound
@@ -71,15 +62,15 @@ def redeem(program: Program, member: MemberState, cmd: RedemptionCommand, now: d
     posting = Posting(members=[member])
     if reward.stock is not None:
         posting.stock.append(StockChange(reward.reward_id, cmd.quantity, reward.stock))
-    redemption = Redemption(redemption_id=cmd.redemption_id, reward_id=reward.reward_id, quantity=cmd.quantity,
-                            points=points, code=code)
+    redemption = answers.Redemption(redemption_id=cmd.redemption_id, reward_id=reward.reward_id,
+                                    quantity=cmd.quantity, points=points, code=code)
     posting.entries.append(LedgerEntry(member.member_id, key, "redemption", -points, now, cmd.redemption_id,
                                        detail={"draws": draws, **redemption.model_dump()}))
     posting.count("redeemed", points)
     count_redemption(posting, reward.reward_id, cmd.quantity, points)
     count_active(posting, member, now.date())
     posting.events.append(PointsRedeemed(member_id=member.member_id, **redemption.model_dump()))
-    posting.response = RedemptionAnswer(redemption=redemption, member=member.view(program, now.date()))
+    posting.response = answers.RedemptionAnswer(redemption=redemption, member=member.view(program, now.date()))
     return posting
 
 
@@ -93,15 +84,15 @@ def cancel_redemption(program: Program, member: MemberState, redemption: LedgerE
     posting = Posting(members=[member])
     if reward is not None and reward.stock is not None:
         posting.stock.append(StockChange(reward.reward_id, -int(detail["quantity"]), reward.stock))
-    cancellation = Cancellation(redemption_id=detail["redemption_id"], reward_id=detail["reward_id"],
-                                quantity=detail["quantity"], points=returned, expired_points=forfeited)
+    cancellation = answers.Cancellation(redemption_id=detail["redemption_id"], reward_id=detail["reward_id"],
+                                        quantity=detail["quantity"], points=returned, expired_points=forfeited)
     posting.entries.append(LedgerEntry(member.member_id, key, "cancellation", returned, now,
                                        cancellation.redemption_id, detail=cancellation.model_dump()))
     posting.count("redeemed", -(returned + forfeited))
     posting.count("expired", forfeited)
     count_redemption(posting, str(detail["reward_id"]), -int(detail["quantity"]), -(returned + forfeited))
     posting.events.append(RedemptionCancelled(member_id=member.member_id, **cancellation.model_dump()))
-    posting.response = CancellationAnswer(cancellation=cancellation, member=member.view(program, now.date()))
+    posting.response = answers.CancellationAnswer(cancellation=cancellation, member=member.view(program, now.date()))
     return posting
 
 
@@ -124,9 +115,9 @@ def transfer(program: Program, sender: MemberState, recipient: MemberState, cmd:
                                        -points, now, transfer_id, detail=out_detail))
     posting.entries.append(LedgerEntry(recipient.member_id, received, "transfer_in", points, now, transfer_id,
                                        detail={"transfer_id": transfer_id, "from": sender.member_id, "draws": draws}))
-    answer = Transfer(transfer_id=transfer_id, to_member_id=recipient.member_id, points=points)
+    answer = answers.Transfer(transfer_id=transfer_id, to_member_id=recipient.member_id, points=points)
     posting.events.append(PointsTransferred(member_id=sender.member_id, **answer.model_dump()))
-    posting.response = TransferAnswer(transfer=answer, member=sender.view(program, now.date()))
+    posting.response = answers.TransferAnswer(transfer=answer, member=sender.view(program, now.date()))
     return posting
 
 
@@ -138,7 +129,8 @@ def adjust(program: Program, member: MemberState, cmd: AdjustmentCommand, now: d
     points = cmd.points
     key = entry_key("adjustment", cmd.adjustment_id)
     posting = Posting(members=[member])
-    adjustment = Adjustment(adjustment_id=cmd.adjustment_id, direction=cmd.direction, points=points, reason=cmd.reason)
+    adjustment = answers.Adjustment(adjustment_id=cmd.adjustment_id, direction=cmd.direction, points=points,
+                                    reason=cmd.reason)
     detail: dict[str, Any] = adjustment.model_dump()
     if cmd.direction == "credit":
         posting.new_lots.append(bonus_lot(program, member, key, "adjustment", points, now, qualifying=False))
@@ -150,5 +142,5 @@ def adjust(program: Program, member: MemberState, cmd: AdjustmentCommand, now: d
         signed = -points
     posting.entries.append(LedgerEntry(member.member_id, key, "adjustment", signed, now, cmd.reason, detail=detail))
     posting.events.append(PointsAdjusted(member_id=member.member_id, **adjustment.model_dump()))
-    posting.response = AdjustmentAnswer(adjustment=adjustment, member=member.view(program, now.date()))
+    posting.response = answers.AdjustmentAnswer(adjustment=adjustment, member=member.view(program, now.date()))
     return posting

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from ..answers import HistoryItem, HistoryPage, MemberView
+from .. import answers  # read as each operation answers: ImportFunction uses this module for its referral codes
 from ..domain import enrollment, profile
 from ..domain.errors import BusinessRuleRefused, ErrorCode, NotFound
 from ..domain.ledger import Posting
@@ -21,7 +21,7 @@ def new_referral_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
-def enroll(member_id: str, referral_code: str | None, now: datetime) -> MemberView:
+def enroll(member_id: str, referral_code: str | None, now: datetime) -> answers.MemberView:
     program = current_program()
     referrer_id = None
     if referral_code:
@@ -35,26 +35,26 @@ def enroll(member_id: str, referral_code: str | None, now: datetime) -> MemberVi
         repository.commit(posting)
     except (ConcurrentChange, KeyAlreadyUsed) as err:  # a concurrent enrollment of the same id won
         raise BusinessRuleRefused(ErrorCode.ALREADY_ENROLLED, f"{member_id} is already enrolled") from err
-    assert isinstance(posting.response, MemberView)
+    assert isinstance(posting.response, answers.MemberView)
     return posting.response
 
 
-def view(member_id: str, now: datetime) -> MemberView:
+def view(member_id: str, now: datetime) -> answers.MemberView:
     return member_or_404(member_id).view(current_program(), now.date())
 
 
-def history(member_id: str, limit: int, cursor: str | None) -> HistoryPage:
+def history(member_id: str, limit: int, cursor: str | None) -> answers.HistoryPage:
     member_or_404(member_id)
     entries, next_cursor = repository.history(member_id, limit, cursor)
-    return HistoryPage(items=[HistoryItem.of(e) for e in entries], next_cursor=next_cursor)
+    return answers.HistoryPage(items=[answers.HistoryItem.of(e) for e in entries], next_cursor=next_cursor)
 
 
-def update_profile(member_id: str, change: profile.ProfileChange, by_member: bool, now: datetime) -> MemberView:
+def update_profile(member_id: str, change: profile.ProfileChange, by_member: bool, now: datetime) -> answers.MemberView:
     """One conditional write of the member item (its version), retried on contention; nothing to change writes
     nothing."""
     def build(attempt: int) -> Posting:
         return profile.update_profile(current_program(), member_or_404(member_id), change, by_member, now)
 
     posting = write_unkeyed(build)
-    assert isinstance(posting.response, MemberView)
+    assert isinstance(posting.response, answers.MemberView)
     return posting.response
