@@ -1,16 +1,13 @@
-"""BulkCreditFunction: `POST /v1/admin/bulk-credits` queues a credit of a list or a segment of members, `GET
-/v1/admin/bulk-credits/{credit_id}` tells how far it got; the same function works the queue (BulkCreditQueue):
-a chunk of members to credit, or a page of a segment to read. A message that fails is a batch item failure,
-received again, and after the queue's maxReceiveCount in the dead-letter queue (alarmed)."""
+"""BulkCreditFunction: `POST /v1/admin/bulk-credits` queues a credit of a list or a segment of members (on
+BulkCreditQueue, which BulkCreditWorkerFunction works), `GET /v1/admin/bulk-credits/{credit_id}` tells how far it
+got."""
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from loyalty.platform.record_batches import BatchProcessor, EventType, process_partial_response
-
 from loyalty.answers import BulkCredit
 from loyalty.api.resolver import caller, http_resolver, responses
-from loyalty.api.schemas import BulkCreditRequest, BulkCreditWork, Id, MembersChunk, SegmentPage
+from loyalty.api.schemas import BulkCreditRequest, Id
 from loyalty.platform.init_phase import init_done
 from loyalty.platform.observability import logger, metrics, tracer
 from loyalty.service import bulk_credits
@@ -18,13 +15,9 @@ from loyalty.service.common import utcnow
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import TypeAdapter
 
 app = http_resolver()
-processor = BatchProcessor(event_type=EventType.SQS)
-WORK: TypeAdapter[MembersChunk | SegmentPage] = TypeAdapter(BulkCreditWork)
 
 
 @app.post("/v1/admin/bulk-credits", status_code=202, operation_id="start_bulk_credit", tags=["admin"],
@@ -43,22 +36,10 @@ def get_bulk_credit(credit_id: Annotated[Id, Path()]) -> BulkCredit:
     return bulk_credits.status(credit_id)
 
 
-def work(record: SQSRecord, context: LambdaContext) -> None:
-    message = WORK.validate_json(record.body)
-    if isinstance(message, MembersChunk):
-        bulk_credits.credit_members(message.credit_id, message.fingerprint, message.member_ids, utcnow())
-    else:
-        bulk_credits.expand_segment(message.credit_id, message.fingerprint, message.page, message.start,
-                                    context.get_remaining_time_in_millis)
-
-
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if "Records" in event:
-        return dict(process_partial_response(event=event, record_handler=lambda record: work(record, context),
-                                             processor=processor, context=context))
     return app.resolve(event, context)
 
 

@@ -34,14 +34,14 @@ def test_one_credit_worked_by_four_containers_at_once_counts_each_member_once(
     ok(call("POST", "/v1/admin/bulk-credits", body, **ADMIN), 202)
     event = {"Records": received()}
     assert len(event["Records"]) == 1  # 32 members: one chunk
-    handlers = [handler_of(SPECS["BulkCreditFunction"], load("BulkCreditFunction", f"fn_bulk_race_{n}"))
+    handlers = [handler_of(SPECS["BulkCreditWorkerFunction"], load("BulkCreditWorkerFunction", f"fn_bulk_race_{n}"))
                 for n in range(CONTAINERS)]
     answers: list[Any] = [None] * CONTAINERS
     barrier = threading.Barrier(CONTAINERS)
 
     def work(n: int) -> None:
         barrier.wait()
-        answers[n] = handlers[n](event, Context(logical_id="BulkCreditFunction"))
+        answers[n] = handlers[n](event, Context(logical_id="BulkCreditWorkerFunction"))
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(CONTAINERS)]
     for thread in threads:

@@ -207,7 +207,7 @@ def test_a_message_of_another_body_of_the_credit_id_is_dropped(moto_aws: None) -
     record = {"messageId": "m-1", "receiptHandle": "r", "body": json.dumps(forged), "attributes": {},
               "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "awsRegion": "us-east-1",
               "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:BulkCreditQueue"}
-    assert functions.invoke("BulkCreditFunction", {"Records": [record]}) == {"batchItemFailures": []}
+    assert functions.invoke("BulkCreditWorkerFunction", {"Records": [record]}) == {"batchItemFailures": []}
     assert available("m-1") == WELCOME
     assert {k: status("c-f")[k] for k in ("credited", "skipped")} == {"credited": 0, "skipped": 1}
 

@@ -18,8 +18,8 @@ M, L, P = "MembersTable", "LedgerTable", "ProgramTable"
 # the program document and the bulk-credit and export jobs.
 WRITES = {
     "EnrollFunction": {M, L}, "AccrueFunction": {M, L, P}, "RedeemFunction": {M, L, P},
-    "TransferFunction": {M, L}, "BulkCreditFunction": {M, L, P}, "AdminFunction": {M, L},
-    "PrivacyFunction": {M, L}, "MemberReadFunction": set(), "CatalogFunction": set(),
+    "TransferFunction": {M, L}, "BulkCreditFunction": {P}, "BulkCreditWorkerFunction": {M, L, P},
+    "AdminFunction": {M, L}, "PrivacyFunction": {M, L}, "MemberReadFunction": set(), "CatalogFunction": set(),
     "TierEvaluateFunction": {M, L}, "ExpireFunction": {M, L}, "ImportFunction": {M, L, "ImportsTable"},
     "ExpiringSoonFunction": set(), "AnalyticsFunction": {"AnalyticsTable"}, "AnnounceFunction": set(),
     "ExportFunction": {P}, "ProgramFunction": {P},

@@ -162,8 +162,9 @@ def test_the_real_template_s_bulk_credit_queue_is_emulated() -> None:
 
     [source] = REAL.queue_sources()
     assert (source.function, source.queue, source.report_item_failures, source.dlq, source.max_receives) == (
-        "BulkCreditFunction", "BulkCreditQueue", True, "BulkCreditDeadLetterQueue", 5)
-    assert json.dumps(REAL.resolve(REAL.properties("BulkCreditFunction")["Environment"])).count("BulkCreditQueue")
+        "BulkCreditWorkerFunction", "BulkCreditQueue", True, "BulkCreditDeadLetterQueue", 5)
+    for function in ("BulkCreditFunction", "BulkCreditWorkerFunction"):  # both send to it
+        assert json.dumps(REAL.resolve(REAL.properties(function)["Environment"])).count("BulkCreditQueue")
 
 
 @pytest.fixture(scope="module")

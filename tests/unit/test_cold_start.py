@@ -57,6 +57,8 @@ NEVER = {"httpx", "requests", "sqlite3", "aws_xray_sdk.ext.httpx", "aws_xray_sdk
 # the resolver package and its OpenAPI models (the packages the layer registers unrun are empty: not counted)
 HTTP_ONLY = ("aws_lambda_powertools.event_handler",
              "loyalty.answers.")  # the HTTP answers' submodules
+# but for the answers a worker's writes keep for their replays: each credit of a bulk credit is an adjustment
+KEEPS_ANSWERS = {"BulkCreditWorkerFunction"}
 
 # what Powertools' catch-all __init__s would import (the AppSync and Bedrock resolvers, CodePipeline's event with
 # zipfile and tempfile, Swagger UI's OAuth2 settings with all of OpenAPI's models): platform/deferred_inits.py
@@ -69,12 +71,12 @@ UNUSED_POWERTOOLS = tuple(f"aws_lambda_powertools.{m}" for m in (
 
 
 def imported_by_each(only: str | None = None) -> tuple[dict[str, set[str]], set[str], list[int]]:
-    """{function: modules loaded once it and the ones before it were imported}, non-HTTP functions first (or
-    `only` that one); the models of the answers, requests, events and program that are built (schema made)
-    at import; and, once all are imported, [garbage collector on, objects frozen]."""
+    """{function: modules loaded once it and the ones before it were imported}, non-HTTP functions first (those
+    that keep answers last of them), or `only` that one; the models of the answers, requests, events and program
+    that are built (schema made) at import; and, once all are imported, [garbage collector on, objects frozen]."""
     routed = {r.function for r in TEMPLATE.routes()}
     order = sorted((s for s in TEMPLATE.functions().values() if only in (None, s.logical_id)),
-                   key=lambda s: (s.logical_id in routed, s.logical_id))
+                   key=lambda s: (s.logical_id in routed, s.logical_id in KEEPS_ANSWERS, s.logical_id))
     specs = [(s.logical_id, str(s.code_dir / "app.py")) for s in order]
     env = {**os.environ, **next(iter(TEMPLATE.functions().values())).environment,
            "AWS_REGION": "us-east-1", "PROGRAM_CACHE_SECONDS": "30", "LAMBDA_TASK_ROOT": str(ROOT),
@@ -103,7 +105,8 @@ def test_imports_stay_narrow() -> None:
     assert "boto3" not in seen[last]  # imported with a function's first boto3 client (platform/clients.py), if any
     for name, modules in seen.items():
         if name not in routed:  # imported before any HTTP function
-            assert not {m for m in modules if m.startswith(HTTP_ONLY) and m not in DEFERRED}, name
+            http_only = HTTP_ONLY[:1] if name in KEEPS_ANSWERS else HTTP_ONLY
+            assert not {m for m in modules if m.startswith(http_only) and m not in DEFERRED}, name
     # Powertools' catch-all __init__s stay unrun: no function loads the resolvers and event classes it never uses
     assert not {m for m in seen[last] if m.startswith(UNUSED_POWERTOOLS)}
 

@@ -9,7 +9,7 @@ from typing import Any
 from .observability import metrics
 from .settings import MissingSettings, settings
 
-QUEUE_URL = "BULK_CREDIT_QUEUE_URL"  # set on BulkCreditFunction only
+QUEUE_URL = "BULK_CREDIT_QUEUE_URL"  # set on BulkCreditFunction and BulkCreditWorkerFunction only
 
 
 class NotQueued(Exception):
